@@ -1,3 +1,74 @@
-export const handler = async (): Promise<void> => {
-  throw new Error('not built yet');
-};
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import eventNormalizer from '@middy/event-normalizer';
+import type { Context, S3Event } from 'aws-lambda';
+import { dynamoDbClient, s3Client } from '#shared/clients.ts';
+import { parseEnvironment } from '#shared/env.ts';
+import { createObservability } from '#shared/observability.ts';
+import { importConfigFrom, importEnvironmentSchema } from './config.ts';
+import { importInventoryObject } from './import-object.ts';
+
+const config = importConfigFrom(parseEnvironment(importEnvironmentSchema));
+const { logger, metrics } = createObservability();
+
+/**
+ * One invocation per S3 notification (normally one record). Keys arrive URL-encoded
+ * (space → `+`); the event normalizer decodes them before we read the object.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+ */
+async function importInventory(event: S3Event, context: Context): Promise<void> {
+  for (const record of event.Records) {
+    const { bucket, object } = record.s3;
+    const log = logger.createChild({ persistentLogAttributes: { bucket: bucket.name, key: object.key } });
+    const result = await importInventoryObject({
+      s3: s3Client(),
+      dynamoDb: dynamoDbClient(),
+      config,
+      bucket: bucket.name,
+      key: object.key,
+      ...(object.versionId ? { versionId: object.versionId } : {}),
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      writerOverrides: {
+        onRetry: ({ attempt, delayMs, unprocessed, error }) =>
+          log.warn('Retrying inventory batch write', { attempt, delayMs, unprocessed, error }),
+      },
+    });
+    if (result.superseded || !result.report) {
+      log.warn('Object replaced while importing; its own notification imports the new version');
+      continue;
+    }
+    const { report } = result;
+    metrics.addMetric('RowsImported', MetricUnit.Count, report.rowsImported);
+    metrics.addMetric('RowsRejected', MetricUnit.Count, report.rowsRejected);
+    metrics.addMetric(`Imports_${report.status}`, MetricUnit.Count, 1);
+    const summary = {
+      status: report.status,
+      reason: report.reason,
+      detail: report.detail,
+      rowsRead: report.rowsRead,
+      rowsImported: report.rowsImported,
+      rowsRejected: report.rowsRejected,
+      duplicates: report.duplicates,
+    };
+    if (report.reason === 'time_limit') {
+      // Not rethrown: a retry would hit the same wall. The report and this error are the record.
+      metrics.addMetric('ImportTimeLimitReached', MetricUnit.Count, 1);
+      log.error('Inventory import stopped: the file is too large for one invocation', summary);
+    } else if (result.error) {
+      log.error('Inventory import failed on a write', { ...summary, error: result.error });
+      // Rethrown so Lambda's async retries, then the on-failure queue, take over.
+      throw result.error;
+    } else if (report.status === 'rejected') {
+      log.warn('Inventory file rejected', summary);
+    } else {
+      log.info('Inventory imported', summary);
+    }
+  }
+}
+
+export const handler = middy(importInventory)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(eventNormalizer());

@@ -1,0 +1,206 @@
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { CsvError, type InfoRecord, type Options, parse } from 'csv-parse';
+import { InventoryFileRejectedError } from './errors.ts';
+
+/** One CSV record, with the file line it starts on (the header is line 1). */
+export interface CsvRecord {
+  fields: string[];
+  line: number;
+}
+
+/**
+ * Gunzips a byte stream as it flows (`.csv.gz` uploads). Any zlib error — a bad header,
+ * a bad checksum, a truncated file — means the upload is not a usable gzip file.
+ */
+export async function* gunzip(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const inflater = createGunzip();
+  const input = Readable.from(source, { objectMode: false });
+  input.on('error', (error) => inflater.destroy(error));
+  input.pipe(inflater);
+  try {
+    for await (const chunk of inflater) yield chunk as Uint8Array;
+  } catch (error) {
+    if (isZlibError(error)) {
+      throw new InventoryFileRejectedError('corrupt_gzip', `the file is not valid gzip: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  } finally {
+    input.destroy();
+  }
+}
+
+function isZlibError(error: unknown): error is Error & { code: string } {
+  if (!(error instanceof Error)) return false;
+  const code: unknown = (error as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('Z_');
+}
+
+/**
+ * Decodes UTF-8 strictly, chunk by chunk (a multi-byte character may straddle two chunks).
+ * A leading byte-order mark is dropped. Invalid bytes reject the whole file, naming the
+ * line they are on.
+ * https://developer.mozilla.org/en-US/docs/Web/API/TextDecoder/decode (stream option)
+ */
+export async function* decodeUtf8(source: AsyncIterable<Uint8Array>, firstLine = 1): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = firstLine;
+  for await (const chunk of source) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch (error) {
+      throw invalidUtf8(chunk, line, error);
+    }
+    line += countByte(chunk, 0x0a);
+    if (text.length > 0) yield text;
+  }
+  let rest: string;
+  try {
+    rest = decoder.decode();
+  } catch (error) {
+    throw new InventoryFileRejectedError(
+      'invalid_utf8',
+      `the file ends inside a UTF-8 character (line ${line})`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (rest.length > 0) yield rest;
+}
+
+function invalidUtf8(
+  chunk: Uint8Array,
+  lineAtChunkStart: number,
+  cause: unknown,
+): InventoryFileRejectedError {
+  const offset = firstInvalidUtf8Offset(chunk);
+  const line = lineAtChunkStart + countByte(chunk.subarray(0, Math.max(offset, 0)), 0x0a);
+  const byte = offset >= 0 ? ` (byte 0x${(chunk[offset] ?? 0).toString(16).padStart(2, '0')})` : '';
+  return new InventoryFileRejectedError(
+    'invalid_utf8',
+    `the file is not valid UTF-8: line ${line}${byte}; save it as "CSV UTF-8"`,
+    { cause },
+  );
+}
+
+function countByte(bytes: Uint8Array, value: number): number {
+  let count = 0;
+  let at = bytes.indexOf(value);
+  while (at !== -1) {
+    count += 1;
+    at = bytes.indexOf(value, at + 1);
+  }
+  return count;
+}
+
+/**
+ * The offset of the first byte that breaks UTF-8 in a chunk, used only to locate an error
+ * the decoder already found. Continuation bytes at the very start belong to a character
+ * begun in the previous chunk and are skipped; -1 if nothing is found in this chunk.
+ */
+export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < 3 && i < bytes.length && ((bytes[i] ?? 0) & 0xc0) === 0x80) i += 1;
+  while (i < bytes.length) {
+    const lead = bytes[i] ?? 0;
+    let length: number;
+    let min: number;
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    } else if (lead >= 0xc2 && lead <= 0xdf) {
+      length = 2;
+      min = 0x80;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      min = 0x800;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      min = 0x10000;
+    } else {
+      return i;
+    }
+    let codePoint = lead & (0xff >> (length + 1));
+    for (let k = 1; k < length; k += 1) {
+      if (i + k >= bytes.length) return -1; // continues in the next chunk
+      const next = bytes[i + k] ?? 0;
+      if ((next & 0xc0) !== 0x80) return i;
+      codePoint = (codePoint << 6) | (next & 0x3f);
+    }
+    if (codePoint < min || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) return i;
+    i += length;
+  }
+  return -1;
+}
+
+/**
+ * Parses RFC 4180 CSV text into records, each with the line it starts on, in constant
+ * memory. Quoted fields may hold commas, doubled quotes and line breaks; LF, CRLF and CR
+ * line endings are all accepted. Empty lines are skipped. A record with an unterminated
+ * quote is malformed and rejects the file (everything after it would be swallowed).
+ *
+ * Line numbers: csv-parse's `info.lines` counts every CR and every LF inside a quoted field
+ * as a line, so a CRLF inside quotes counts twice. We correct for that, then step back over
+ * the line breaks inside the record to find the line it starts on.
+ *
+ * `firstLine` is the file line of the first character of `text` (1 for a whole file; the
+ * Step Functions path passes the line a byte range starts on).
+ */
+export async function* readCsvRecords(text: AsyncIterable<string>, firstLine = 1): AsyncGenerator<CsvRecord> {
+  let doubleCounted = 0;
+  let lastEndLine = firstLine - 1;
+  // Lines are worked out as each record is parsed (not as it is consumed), so that an error
+  // can name the last good line even while parsed records still wait in the stream buffer.
+  const numberRecord = (fields: string[], info: InfoRecord): CsvRecord => {
+    let breaks = 0;
+    for (const field of fields) {
+      if (field.includes('\n') || field.includes('\r')) {
+        const crlf = countOccurrences(field, '\r\n');
+        doubleCounted += crlf;
+        breaks += countOccurrences(field, '\n') + countOccurrences(field, '\r') - crlf;
+      }
+    }
+    lastEndLine = firstLine - 1 + info.lines - doubleCounted;
+    return { fields, line: lastEndLine - breaks };
+  };
+  const options: Options<CsvRecord, string[]> = {
+    skip_empty_lines: true,
+    relax_column_count: true,
+    // A quote inside an unquoted field (`12" pipe`) is kept as text, as spreadsheets write it.
+    relax_quotes: true,
+    on_record: numberRecord,
+  };
+  // csv-parse's typings tie `on_record` to `columns`; we map arrays to CsvRecord ourselves.
+  const parser = parse(options as unknown as Options);
+  const input = Readable.from(text, { objectMode: false });
+  input.on('error', (error) => parser.destroy(error));
+  input.pipe(parser);
+  try {
+    for await (const record of parser as AsyncIterable<CsvRecord>) yield record;
+  } catch (error) {
+    if (error instanceof CsvError) {
+      throw new InventoryFileRejectedError(
+        'malformed_csv',
+        `malformed CSV in the record after line ${lastEndLine}: ${error.message.replace(/ at line \d+/, '')}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  } finally {
+    input.destroy();
+  }
+}
+
+function countOccurrences(text: string, search: string): number {
+  let count = 0;
+  let at = text.indexOf(search);
+  while (at !== -1) {
+    count += 1;
+    at = text.indexOf(search, at + search.length);
+  }
+  return count;
+}
