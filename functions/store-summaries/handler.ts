@@ -1,3 +1,27 @@
-export const handler = async (): Promise<void> => {
-  throw new Error('not built yet');
-};
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { dynamoDbDocumentClient } from '#shared/clients.ts';
+import { parseEnvironment } from '#shared/env.ts';
+import { createObservability } from '#shared/observability.ts';
+import { refreshStoreSummaries } from './summaries.ts';
+
+const env = parseEnvironment(
+  z.object({
+    INVENTORY_TABLE: z.string().min(1),
+    STORE_SUMMARIES_TABLE: z.string().min(1),
+  }),
+);
+const { logger } = createObservability();
+
+export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+  .use(injectLambdaContext(logger))
+  .handler((event) =>
+    refreshStoreSummaries(event.Records ?? [], {
+      documentClient: dynamoDbDocumentClient(),
+      inventoryTable: env.INVENTORY_TABLE,
+      storeSummariesTable: env.STORE_SUMMARIES_TABLE,
+      logger,
+    }),
+  );

@@ -1,0 +1,126 @@
+import { entityTag } from './http.ts';
+
+/**
+ * The dashboard's only assets, served by the function itself so that the CSP can stay at
+ * 'self' and nothing is fetched from elsewhere. The script only drives the upload forms
+ * (a presigned POST cannot be made without it); every page works without it.
+ */
+const APP_CSS = `:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--muted:#59636e;--line:#d1d9e0;--accent:#0b5cad;
+--out-bg:#ffe3e3;--out-fg:#8a1111;--low-bg:#fff4cc;--low-fg:#6b4a00;--in-bg:#dcf5e3;--in-fg:#12582a}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9198a1;--line:#3d444d;--accent:#58a6ff;
+--out-bg:#4a1416;--out-fg:#ffc1c1;--low-bg:#3d2e00;--low-fg:#ffe08a;--in-bg:#0f3320;--in-fg:#a6f0bf}}
+*{box-sizing:border-box}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
+a{color:var(--accent)}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:var(--bg);padding:.5rem}
+header.site{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;border-bottom:1px solid var(--line)}
+.brand{margin:0;font-weight:700}.brand a{text-decoration:none;color:inherit}
+nav ul{list-style:none;display:flex;gap:1rem;margin:0;padding:0}
+nav a[aria-current]{font-weight:700;text-decoration:none}
+main{max-width:72rem;margin:0 auto;padding:1rem}
+h1{font-size:1.6rem;margin:.5rem 0 1rem;overflow-wrap:anywhere}
+.name,code,th[scope=row],td.source{overflow-wrap:anywhere}
+.table-wrap{overflow-x:auto;margin:0 0 1.5rem}
+table{border-collapse:collapse;width:100%;min-width:36rem}
+caption{text-align:left;color:var(--muted);padding:.25rem 0}
+th,td{padding:.5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
+thead th{white-space:nowrap}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+tfoot th,tfoot td{font-weight:700}
+tr.status-out,tr.has-out td:nth-child(4){background:var(--out-bg)}
+tr.status-out th,tr.status-out td{color:var(--out-fg)}
+.badge{display:inline-block;padding:0 .5rem;border-radius:1rem;font-size:.875rem;white-space:nowrap}
+.badge-out{background:var(--out-bg);color:var(--out-fg);font-weight:700}
+.badge-low{background:var(--low-bg);color:var(--low-fg)}
+.badge-in{background:var(--in-bg);color:var(--in-fg)}
+td.thumb{width:72px}td.thumb img{display:block;object-fit:cover;border-radius:4px}
+.muted{color:var(--muted)}
+.filters,.upload{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin:0 0 1rem}
+.field{display:flex;flex-direction:column;gap:.25rem}
+label{font-weight:600}
+input,select,button{font:inherit;padding:.4rem .6rem;border:1px solid var(--line);border-radius:4px;background:var(--bg);color:var(--fg)}
+button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}
+:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.upload{border:1px solid var(--line);border-radius:6px;padding:1rem}
+.upload h3{flex-basis:100%;margin:0;font-size:1.1rem}
+.upload-status{flex-basis:100%;margin:0}
+.notice{background:var(--in-bg);color:var(--in-fg);padding:.75rem;border-radius:6px}
+.pager{display:flex;gap:1rem;align-items:center;margin:0 0 1.5rem}
+.report{border-top:1px solid var(--line);padding-top:.5rem;margin-bottom:1.5rem}
+.report h2{font-size:1.2rem;overflow-wrap:anywhere}
+.facts{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:0 0 1rem}
+.facts dt{font-size:.875rem;color:var(--muted)}.facts dd{margin:0}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:40rem){main{padding:.5rem}h1{font-size:1.3rem}}
+`;
+
+const APP_JS = `'use strict';
+// Upload forms: ask the server for a presigned POST, then post the file straight to S3,
+// which redirects back to the dashboard. The policy fixes the key, type and size.
+(function () {
+  var forms = document.querySelectorAll('form[data-upload]');
+  Array.prototype.forEach.call(forms, function (form) {
+    form.hidden = false;
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var status = form.querySelector('[role=status]');
+      var fileInput = form.querySelector('input[type=file]');
+      var file = fileInput && fileInput.files && fileInput.files[0];
+      if (!file) { status.textContent = 'Choose a file first.'; return; }
+      var kind = form.getAttribute('data-upload');
+      var request = { kind: kind, returnTo: form.getAttribute('data-return') || '/' };
+      if (kind === 'inventory') { request.filename = file.name; }
+      else { request.item = form.querySelector('[name=item]').value; request.contentType = file.type; }
+      var headers = { 'content-type': 'application/json', accept: 'application/json' };
+      var token = form.querySelector('[data-token]');
+      if (token && token.value.trim()) { headers.authorization = 'Bearer ' + token.value.trim(); }
+      status.textContent = 'Preparing the upload…';
+      fetch('/api/uploads', { method: 'POST', headers: headers, body: JSON.stringify(request), credentials: 'same-origin' })
+        .then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (answer) {
+            if (response.status === 401) { throw new Error('Please sign in: the access token is missing or has expired.'); }
+            if (!response.ok) { throw new Error(answer.detail || answer.title || 'The upload was refused.'); }
+            if (file.size > answer.maxBytes) { throw new Error('The file is too large (at most ' + answer.maxBytes + ' bytes).'); }
+            var post = document.createElement('form');
+            post.method = 'post';
+            post.action = answer.url;
+            post.enctype = 'multipart/form-data';
+            post.hidden = true;
+            Object.keys(answer.fields).forEach(function (name) {
+              var input = document.createElement('input');
+              input.type = 'hidden';
+              input.name = name;
+              input.value = answer.fields[name];
+              post.appendChild(input);
+            });
+            // S3 ignores every field after the file, so the file goes last.
+            var copy = document.createElement('input');
+            copy.type = 'file';
+            copy.name = 'file';
+            var transfer = new DataTransfer();
+            transfer.items.add(file);
+            copy.files = transfer.files;
+            post.appendChild(copy);
+            document.body.appendChild(post);
+            status.textContent = 'Uploading…';
+            post.submit();
+          });
+        })
+        .catch(function (error) {
+          status.textContent = error && error.message ? error.message : 'The upload failed.';
+        });
+    });
+  });
+})();
+`;
+
+export interface StaticAsset {
+  contentType: string;
+  body: string;
+  etag: string;
+}
+
+export const ASSETS: Record<string, StaticAsset> = {
+  '/assets/app.css': { contentType: 'text/css; charset=utf-8', body: APP_CSS, etag: entityTag(APP_CSS) },
+  '/assets/app.js': { contentType: 'text/javascript; charset=utf-8', body: APP_JS, etag: entityTag(APP_JS) },
+};
