@@ -1,0 +1,153 @@
+import type { AwsApiError } from './errors.ts';
+
+/**
+ * The AWS Query protocol: requests are `application/x-www-form-urlencoded` key/value pairs
+ * whose keys flatten structures (`MessageAttributes.entry.1.Value.DataType`), responses are
+ * XML (`<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>…`).
+ * https://smithy.io/2.0/aws/protocols/aws-query-protocol.html
+ */
+export type QueryParams = ReadonlyMap<string, string>;
+
+/** Parameters from the URL's query string and the form body (the body wins on a clash). */
+export function parseQueryParams(search: string, body: string): QueryParams {
+  const params = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(search)) params.set(key, value);
+  for (const [key, value] of new URLSearchParams(body)) params.set(key, value);
+  return params;
+}
+
+/**
+ * The numbered members under `prefix` (`prefix.1`, `prefix.2`, …), as their full key
+ * prefixes in index order. Built from the keys actually present, so a client cannot make
+ * us loop by sending a huge index.
+ */
+export function indexedPrefixes(params: QueryParams, prefix: string): string[] {
+  const indexes = new Set<number>();
+  const head = `${prefix}.`;
+  for (const key of params.keys()) {
+    if (!key.startsWith(head)) continue;
+    const index = key.slice(head.length).split('.', 1)[0] ?? '';
+    if (/^[1-9][0-9]{0,5}$/.test(index)) indexes.add(Number(index));
+  }
+  return [...indexes].sort((a, b) => a - b).map((index) => `${prefix}.${index}`);
+}
+
+/** A Query map (`prefix.entry.N.key` / `prefix.entry.N.value` by default). */
+export function readStringMap(
+  params: QueryParams,
+  prefix: string,
+  keyName = 'key',
+  valueName = 'value',
+): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const entry of indexedPrefixes(params, prefix)) {
+    const key = params.get(`${entry}.${keyName}`);
+    if (key !== undefined) map[key] = params.get(`${entry}.${valueName}`) ?? '';
+  }
+  return map;
+}
+
+/** A message attribute as it arrives on the wire, before validation. */
+export interface RawMessageAttribute {
+  DataType?: string;
+  StringValue?: string;
+  /** Base64, as the Query protocol carries blobs. */
+  BinaryValue?: string;
+}
+
+/** Message attributes: `prefix.N.Name` and `prefix.N.Value.{DataType,StringValue,BinaryValue}`. */
+export function readMessageAttributes(
+  params: QueryParams,
+  prefix: string,
+): Record<string, RawMessageAttribute> {
+  const attributes: Record<string, RawMessageAttribute> = {};
+  for (const entry of indexedPrefixes(params, prefix)) {
+    const name = params.get(`${entry}.Name`);
+    if (name === undefined) continue;
+    const attribute: RawMessageAttribute = {};
+    const dataType = params.get(`${entry}.Value.DataType`);
+    const stringValue = params.get(`${entry}.Value.StringValue`);
+    const binaryValue = params.get(`${entry}.Value.BinaryValue`);
+    if (dataType !== undefined) attribute.DataType = dataType;
+    if (stringValue !== undefined) attribute.StringValue = stringValue;
+    if (binaryValue !== undefined) attribute.BinaryValue = binaryValue;
+    attributes[name] = attribute;
+  }
+  return attributes;
+}
+
+/** A plain list: `prefix.1`, `prefix.2`, … (SQS's `AttributeName.N`). */
+export function readStringList(params: QueryParams, prefix: string): string[] {
+  const values: string[] = [];
+  for (const entry of indexedPrefixes(params, prefix)) {
+    const value = params.get(entry);
+    if (value !== undefined) values.push(value);
+  }
+  return values;
+}
+
+/**
+ * Escapes text for an XML element. Carriage returns and other control characters are
+ * written as character references so the SDK's parser gives back exactly what was stored.
+ */
+export function escapeXml(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
+  return text.replace(/[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (char) => {
+    switch (char) {
+      case '&':
+        return '&amp;';
+      case '<':
+        return '&lt;';
+      case '>':
+        return '&gt;';
+      case '"':
+        return '&quot;';
+      case "'":
+        return '&apos;';
+      default:
+        return `&#${char.charCodeAt(0)};`;
+    }
+  });
+}
+
+/** `<tag>…</tag>`; text is escaped, nested elements are passed as arrays of already-built XML. */
+export function element(tag: string, content: string | number | boolean | string[] | undefined): string {
+  if (content === undefined) return '';
+  if (Array.isArray(content)) return `<${tag}>${content.join('')}</${tag}>`;
+  return `<${tag}>${escapeXml(String(content))}</${tag}>`;
+}
+
+/** A string map as Query XML: `<tag><entry><key>…</key><value>…</value></entry>…</tag>`. */
+export function mapElement(tag: string, map: Record<string, string>): string {
+  return element(
+    tag,
+    Object.entries(map).map(([key, value]) =>
+      element('entry', [element('key', key), element('value', value)]),
+    ),
+  );
+}
+
+export function queryResponse(
+  action: string,
+  namespace: string,
+  result: string[] | undefined,
+  requestId: string,
+): string {
+  const resultElement = result === undefined ? '' : element(`${action}Result`, result);
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${namespace}">` +
+    `${resultElement}${element('ResponseMetadata', [element('RequestId', requestId)])}</${action}Response>`
+  );
+}
+
+export function queryErrorResponse(namespace: string, error: AwsApiError, requestId: string): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${namespace}">` +
+    element('Error', [
+      element('Type', error.fault),
+      element('Code', error.queryCode ?? error.code),
+      element('Message', error.message),
+    ]) +
+    `${element('RequestId', requestId)}</ErrorResponse>`
+  );
+}
