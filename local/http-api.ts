@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { LocalFunction } from './lambda-runtime.ts';
+
+/**
+ * API Gateway HTTP API stand-in. Routes come from the functions' `httpApi` events; each
+ * request becomes a payload-format-2.0 event
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html)
+ * and the function's result is turned back into an HTTP response by the same rules as
+ * API Gateway. JWT authorizers are not enforced locally.
+ */
+export interface HttpRoute {
+  method: string; // GET, POST, …, or ANY
+  path: string; // /stores/{store}, /{proxy+}, or * for $default
+  fn: LocalFunction;
+}
+
+interface CompiledRoute extends HttpRoute {
+  routeKey: string;
+  pattern: RegExp | undefined;
+  parameters: string[];
+  /** Lower sorts first: literal paths, then parameters, then greedy paths, then $default. */
+  rank: number[];
+}
+
+/** 10 MB: API Gateway's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway's integration timeout for HTTP APIs is 30 s. */
+const INTEGRATION_TIMEOUT_MS = 30_000;
+
+export function compileRoute(route: HttpRoute): CompiledRoute {
+  if (route.path === '*' || route.path === '$default') {
+    return { ...route, routeKey: '$default', pattern: undefined, parameters: [], rank: [3, 0, 0] };
+  }
+  const parameters: string[] = [];
+  let greedy = false;
+  const segments = route.path.split('/').slice(1);
+  const source = segments
+    .map((segment) => {
+      const greedyMatch = /^\{(\w+)\+\}$/.exec(segment);
+      if (greedyMatch) {
+        greedy = true;
+        parameters.push(greedyMatch[1] as string);
+        return '/(.+)';
+      }
+      const match = /^\{(\w+)\}$/.exec(segment);
+      if (match) {
+        parameters.push(match[1] as string);
+        return '/([^/]+)';
+      }
+      return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+    })
+    .join('');
+  return {
+    ...route,
+    routeKey: `${route.method === 'ANY' ? 'ANY' : route.method} ${route.path}`,
+    pattern: new RegExp(`^${source || '/'}$`),
+    parameters,
+    rank: [greedy ? 2 : parameters.length > 0 ? 1 : 0, -segments.length, route.method === 'ANY' ? 1 : 0],
+  };
+}
+
+function compare(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+export function matchRoute(
+  routes: CompiledRoute[],
+  method: string,
+  path: string,
+): { route: CompiledRoute; pathParameters: Record<string, string> } | undefined {
+  for (const route of routes) {
+    if (route.method !== 'ANY' && route.method !== method) continue;
+    if (!route.pattern) return { route, pathParameters: {} };
+    const match = route.pattern.exec(path);
+    if (!match) continue;
+    const pathParameters: Record<string, string> = {};
+    route.parameters.forEach((name, index) => {
+      const raw = match[index + 1] as string;
+      try {
+        pathParameters[name] = decodeURIComponent(raw);
+      } catch {
+        pathParameters[name] = raw;
+      }
+    });
+    return { route, pathParameters };
+  }
+  return undefined;
+}
+
+function jsonMessage(response: ServerResponse, status: number, message: string): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'apigw-requestid': randomUUID() });
+  response.end(JSON.stringify({ message }));
+}
+
+export interface HttpApiOptions {
+  port: number;
+  routes: HttpRoute[];
+  region: string;
+  accountId: string;
+  log: (line: string) => void;
+}
+
+export interface HttpApiStandIn {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function isTextual(contentType: string | undefined): boolean {
+  if (!contentType) return true;
+  return /^(text\/|application\/(json|x-www-form-urlencoded|xml|problem\+json|javascript))|\+json|\+xml/i.test(
+    contentType,
+  );
+}
+
+export function toEventV2(
+  request: IncomingMessage,
+  body: Buffer,
+  route: CompiledRoute,
+  pathParameters: Record<string, string>,
+  options: { accountId: string; port: number },
+): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = (request.rawHeaders[i] as string).toLowerCase();
+    const value = request.rawHeaders[i + 1] as string;
+    if (name === 'cookie') {
+      cookies.push(
+        ...value
+          .split(';')
+          .map((cookie) => cookie.trim())
+          .filter(Boolean),
+      );
+      continue;
+    }
+    // API Gateway joins repeated headers with commas.
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  const queryStringParameters: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    queryStringParameters[name] =
+      queryStringParameters[name] === undefined ? value : `${queryStringParameters[name]},${value}`;
+  }
+  const now = new Date();
+  const rawQueryString = (request.url ?? '').split('?')[1] ?? '';
+  const binary = body.length > 0 && !isTextual(headers['content-type']);
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath: url.pathname,
+    rawQueryString,
+    headers,
+    requestContext: {
+      accountId: options.accountId,
+      apiId: 'local',
+      domainName: headers.host ?? `127.0.0.1:${options.port}`,
+      domainPrefix: (headers.host ?? '127').split('.')[0] ?? '127',
+      http: {
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: binary,
+  };
+  if (cookies.length > 0) event.cookies = cookies;
+  if (Object.keys(queryStringParameters).length > 0) event.queryStringParameters = queryStringParameters;
+  if (Object.keys(pathParameters).length > 0) event.pathParameters = pathParameters;
+  if (body.length > 0) event.body = binary ? body.toString('base64') : body.toString('utf8');
+  return event;
+}
+
+/** Payload 2.0 response rules: a structured result is used as is, anything else is JSON. */
+export function writeResult(response: ServerResponse, result: unknown, method: string): void {
+  const structured =
+    result !== null && typeof result === 'object' && 'statusCode' in (result as Record<string, unknown>)
+      ? (result as APIGatewayProxyStructuredResultV2)
+      : undefined;
+  if (!structured) {
+    const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(method === 'HEAD' ? undefined : body);
+    return;
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(structured.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
+  if (structured.cookies && structured.cookies.length > 0) headers['set-cookie'] = structured.cookies;
+  const body =
+    structured.body === undefined
+      ? undefined
+      : structured.isBase64Encoded
+        ? Buffer.from(structured.body, 'base64')
+        : Buffer.from(structured.body, 'utf8');
+  if (body && headers['content-length'] === undefined) headers['content-length'] = String(body.length);
+  response.writeHead(structured.statusCode ?? 200, headers);
+  response.end(method === 'HEAD' ? undefined : body);
+}
+
+export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStandIn> {
+  const routes = options.routes.map(compileRoute).sort((a, b) => compare(a.rank, b.rank));
+  let port = options.port;
+  const server: Server = createServer((request, response) => {
+    void (async () => {
+      const method = (request.method ?? 'GET').toUpperCase();
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      const matched = matchRoute(routes, method, path);
+      if (!matched) {
+        request.resume();
+        jsonMessage(response, 404, 'Not Found');
+        return;
+      }
+      const body = await readBody(request);
+      if (body === undefined) {
+        jsonMessage(response, 413, 'Request Entity Too Large');
+        return;
+      }
+      const event = toEventV2(request, body, matched.route, matched.pathParameters, {
+        accountId: options.accountId,
+        port,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
+        });
+        const result = await Promise.race([matched.route.fn.invoke(event, 'http'), timeout]);
+        if (result === 'timeout') jsonMessage(response, 503, 'Service Unavailable');
+        else writeResult(response, result, method);
+      } catch {
+        // API Gateway answers a failed integration with a bare 500; details stay in the logs.
+        if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
+      } finally {
+        clearTimeout(timer);
+      }
+    })().catch((error: unknown) => {
+      options.log(`http: ${(error as Error).message}`);
+      if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `The HTTP API cannot listen on 127.0.0.1:${options.port}: the port is taken. Free it or set STOCKROOM_HTTP_PORT.`,
+            )
+          : error,
+      ),
+    );
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import type { LocalStack } from './resources.ts';
+import type { FunctionDefinition, Json } from './service-config.ts';
+import { projectRoot } from './service-config.ts';
+import type { InvocationRecord } from './types.ts';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The error a function invocation ended with, as Lambda reports it. */
+export class FunctionError extends Error {
+  override name = 'FunctionError';
+  constructor(
+    readonly functionName: string,
+    readonly errorType: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface RuntimeOptions {
+  stack: LocalStack;
+  /** Environment shared by every function (region, credentials, endpoints). */
+  baseEnvironment: Record<string, string>;
+  /** Overrides applied last (e.g. quieter logs in tests). */
+  environmentOverrides: Record<string, string>;
+  onInvocation: (record: InvocationRecord) => void;
+  log: (line: string) => void;
+}
+
+/**
+ * One function's "container": its module is imported once (a warm Lambda container),
+ * under the function's own environment, and every invocation gets a Lambda-like context
+ * with a request id and a real deadline.
+ *
+ * All functions share one Node process, so an environment variable is only guaranteed to
+ * be the function's own while its module loads: function code reads its configuration at
+ * cold start (as ours does, see shared/env.ts), never per request.
+ */
+export class LocalFunction {
+  readonly name: string;
+  readonly timeoutMs: number;
+  private handler: Handler | undefined;
+  private loading: Promise<Handler> | undefined;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    readonly key: string,
+    readonly definition: FunctionDefinition,
+    private readonly options: RuntimeOptions,
+    /** At most this many invocations run at once (a local stand-in for concurrency limits). */
+    private readonly concurrency = 4,
+  ) {
+    this.name = definition.name;
+    this.timeoutMs = (definition.timeout ?? options.stack.config.provider.timeout ?? 6) * 1000;
+  }
+
+  environment(): Record<string, string> {
+    const { stack } = this.options;
+    const merged: Record<string, Json> = {
+      ...(stack.config.provider.environment ?? {}),
+      ...(this.definition.environment ?? {}),
+    };
+    const resolved: Record<string, string> = {};
+    for (const [name, value] of Object.entries(merged)) {
+      resolved[name] = stack.resolveString(value, `${this.key} environment ${name}`);
+    }
+    return {
+      ...this.options.baseEnvironment,
+      ...resolved,
+      AWS_LAMBDA_FUNCTION_NAME: this.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(
+        this.definition.memorySize ?? stack.config.provider.memorySize ?? 1024,
+      ),
+      ...this.options.environmentOverrides,
+    };
+  }
+
+  async load(): Promise<Handler> {
+    if (this.handler) return this.handler;
+    this.loading ??= this.importHandler();
+    this.handler = await this.loading;
+    return this.handler;
+  }
+
+  private async importHandler(): Promise<Handler> {
+    const separator = this.definition.handler.lastIndexOf('.');
+    const modulePath = this.definition.handler.slice(0, separator);
+    const exportName = this.definition.handler.slice(separator + 1);
+    const environment = this.environment();
+    const previous = new Map(Object.keys(environment).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, environment);
+    try {
+      const module = (await import(pathToFileURL(join(projectRoot, `${modulePath}.ts`)).href)) as Record<
+        string,
+        unknown
+      >;
+      const handler = module[exportName];
+      if (typeof handler !== 'function') {
+        throw new Error(`${this.definition.handler}: the module has no function export "${exportName}"`);
+      }
+      return handler as Handler;
+    } finally {
+      for (const [name, value] of previous) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      // Values every function shares stay; per-function ones were only for the cold start.
+      Object.assign(process.env, this.options.baseEnvironment, this.options.environmentOverrides);
+    }
+  }
+
+  /**
+   * Invokes the handler. Resolves with its result; rejects with a FunctionError when it
+   * throws, cannot load, or runs past its timeout.
+   */
+  async invoke(event: unknown, trigger: InvocationRecord['trigger'], attempt = 1): Promise<unknown> {
+    await this.acquire();
+    const requestId = randomUUID();
+    const startedAt = new Date();
+    const deadline = startedAt.getTime() + this.timeoutMs;
+    const context = this.context(requestId, deadline);
+    const record = (outcome: InvocationRecord['outcome'], extra: Partial<InvocationRecord>): void =>
+      this.options.onInvocation({
+        functionName: this.key,
+        requestId,
+        trigger,
+        attempt,
+        startedAt: startedAt.toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+        outcome,
+        event,
+        ...extra,
+      });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const handler = await this.load();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new FunctionError(
+                this.key,
+                'Sandbox.Timedout',
+                `Task timed out after ${(this.timeoutMs / 1000).toFixed(2)} seconds`,
+              ),
+            ),
+          this.timeoutMs,
+        );
+      });
+      const result = await Promise.race([handler(event, context), timeout]);
+      record('success', { result });
+      this.options.log(
+        `${this.key} ${requestId} ok in ${Date.now() - startedAt.getTime()} ms (${trigger}, attempt ${attempt})`,
+      );
+      return result;
+    } catch (error) {
+      const functionError =
+        error instanceof FunctionError
+          ? error
+          : new FunctionError(
+              this.key,
+              error instanceof Error ? error.name : 'Error',
+              error instanceof Error ? error.message : String(error),
+              { cause: error },
+            );
+      record('error', { errorType: functionError.errorType, errorMessage: functionError.message });
+      this.options.log(
+        `${this.key} ${requestId} FAILED (${trigger}, attempt ${attempt}): ${functionError.errorType}: ${functionError.message}`,
+      );
+      throw functionError;
+    } finally {
+      clearTimeout(timer);
+      this.release();
+    }
+  }
+
+  get busy(): boolean {
+    return this.running > 0 || this.waiting.length > 0;
+  }
+
+  private context(requestId: string, deadline: number): Context {
+    const { region, accountId } = this.options.stack.account;
+    const unsupported = (): never => {
+      throw new Error('Callback-style completion is not supported: return a promise');
+    };
+    return {
+      callbackWaitsForEmptyEventLoop: true,
+      functionName: this.name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${region}:${accountId}:function:${this.name}`,
+      memoryLimitInMB: String(this.definition.memorySize ?? 1024),
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${this.name}`,
+      logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]local`,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      done: unsupported,
+      fail: unsupported,
+      succeed: unsupported,
+    };
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.running < this.concurrency) {
+      this.running += 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running += 1;
+  }
+
+  private release(): void {
+    this.running -= 1;
+    this.waiting.shift()?.();
+  }
+}

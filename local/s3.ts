@@ -1,0 +1,132 @@
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
+import S3rver from 's3rver';
+import type { Json } from './service-config.ts';
+
+/**
+ * S3 stand-in: s3rver, plus the two things it does differently from S3.
+ *
+ * 1. Event keys. S3 URL-encodes `s3.object.key` in event notifications the way HTML
+ *    forms are encoded (space → `+`, `/` kept; see
+ *    https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html);
+ *    s3rver sends the raw key. `encodeS3EventKey` re-encodes it.
+ * 2. Credentials. s3rver only knows its own key pair; the local cloud accepts any
+ *    credentials, like the other stand-ins, so the AWS CLI works with whatever profile
+ *    is configured.
+ */
+export function encodeS3EventKey(key: string): string {
+  return encodeURIComponent(key)
+    .replace(/%2F/g, '/')
+    .replace(/%20/g, '+')
+    .replace(/[!'()~]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export interface LocalBucket {
+  name: string;
+  /** CloudFormation `CorsConfiguration`, applied so browser uploads work locally too. */
+  cors?: Json;
+}
+
+export interface S3StandIn {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+
+function acceptAnyCredentials(): void {
+  const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account.js') as { DUMMY_ACCOUNT: unknown };
+  const AWSAccount = require('s3rver/lib/models/account.js') as { registry: Map<string, unknown> };
+  const registry = AWSAccount.registry;
+  if ((registry as { stockroomPatched?: boolean }).stockroomPatched) return;
+  const get = registry.get.bind(registry);
+  registry.get = (accessKeyId: string) => get(accessKeyId) ?? DUMMY_ACCOUNT;
+  (registry as { stockroomPatched?: boolean }).stockroomPatched = true;
+}
+
+function escapeXml(value: string): string {
+  return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** CloudFormation CorsConfiguration → the S3 XML that s3rver's configureBuckets takes. */
+export function corsXml(cors: Json): string | undefined {
+  const rules = (cors as { CorsRules?: Record<string, Json>[] } | null)?.CorsRules;
+  if (!Array.isArray(rules) || rules.length === 0) return undefined;
+  const element = (name: string, values: Json | undefined): string =>
+    (Array.isArray(values) ? values : values === undefined ? [] : [values])
+      .map((value) => `<${name}>${escapeXml(String(value))}</${name}>`)
+      .join('');
+  const body = rules
+    .map(
+      (rule) =>
+        `<CORSRule>${element('AllowedOrigin', rule.AllowedOrigins)}${element('AllowedMethod', rule.AllowedMethods)}${element('AllowedHeader', rule.AllowedHeaders)}${element('ExposeHeader', rule.ExposedHeaders)}${rule.MaxAge === undefined ? '' : element('MaxAgeSeconds', rule.MaxAge)}</CORSRule>`,
+    )
+    .join('');
+  return `<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${body}</CORSConfiguration>`;
+}
+
+export interface S3StandInOptions {
+  port: number;
+  directory: string;
+  buckets: LocalBucket[];
+  region: string;
+  onEvent: (record: S3EventRecord) => void;
+}
+
+export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
+  acceptAnyCredentials();
+  let sequence = 0;
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: options.port,
+    directory: options.directory,
+    silent: true,
+    allowMismatchedSignatures: true,
+    vhostBuckets: false,
+    configureBuckets: options.buckets.map((bucket) => {
+      const xml = bucket.cors === undefined ? undefined : corsXml(bucket.cors);
+      return { name: bucket.name, configs: xml ? [xml] : [] };
+    }),
+  });
+  server.on('event', (event: S3Event) => {
+    for (const raw of event.Records) {
+      // s3rver's sequencer is the millisecond clock: two writes in one millisecond tie.
+      // S3's sequencer grows for every event of a key; so does this one.
+      sequence += 1;
+      const sequencer = `${Date.now().toString(16).toUpperCase()}${sequence.toString(16).toUpperCase().padStart(8, '0')}`;
+      const record: S3EventRecord = {
+        ...raw,
+        awsRegion: options.region,
+        eventName: raw.eventName,
+        s3: {
+          ...raw.s3,
+          configurationId: 'local',
+          bucket: { ...raw.s3.bucket, arn: `arn:aws:s3:::${raw.s3.bucket.name}` },
+          object: { ...raw.s3.object, key: encodeS3EventKey(raw.s3.object.key), sequencer },
+        },
+      };
+      options.onEvent(record);
+    }
+  });
+  let address: AddressInfo;
+  try {
+    address = (await server.run()) as AddressInfo;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(
+        `S3 could not listen on 127.0.0.1:${options.port}: the port is taken. Stop what uses it or set STOCKROOM_S3_PORT.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    port: address.port,
+    close: async () => {
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The public face of the local cloud, shared by `npm start`, the tests and the bench.
+ * `startLocalCloud()` (local/cloud.ts) returns a `LocalCloud`.
+ */
+
+/** `.local/endpoints.json` — exactly this shape; tools outside the project read it. */
+export interface Endpoints {
+  region: string;
+  endpoints: { s3: string; dynamodb: string; sns: string; http: string };
+  buckets: { uploads: string; thumbnails: string };
+  tables: { inventory: string };
+  topics: { outOfStock: string };
+  stateMachines: Record<string, string>;
+}
+
+export interface LocalCloudOptions {
+  /** Where state lives (S3 objects, DynamoDB files, outbox, logs). Default `.local/`. */
+  dataDir?: string;
+  /** Start from empty state (deletes dataDir first). */
+  clean?: boolean;
+  /** Keep DynamoDB in memory (tests). Default false. */
+  inMemory?: boolean;
+  /** Fixed ports; 0 or absent picks a free one. */
+  ports?: Partial<Record<'s3' | 'dynamodb' | 'aws' | 'http', number>>;
+  /** Print logs and SNS messages to the terminal. Default true for `npm start`, false in tests. */
+  verbose?: boolean;
+  /** Lambda async retry delays in ms (AWS: ~1 min, then ~2 min). Default [200, 400] locally. */
+  asyncRetryDelaysMs?: number[];
+  /** Only wire these functions (by serverless.yml name); default all. */
+  functions?: string[];
+}
+
+/** One handler invocation, as recorded by the local Lambda runtime. */
+export interface InvocationRecord {
+  functionName: string;
+  requestId: string;
+  trigger: 's3' | 'stream' | 'http' | 'stepFunctions' | 'direct';
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: 'success' | 'error';
+  errorType?: string;
+  errorMessage?: string;
+  event: unknown;
+  result?: unknown;
+}
+
+/** A message that landed in a local SQS on-failure queue. */
+export interface FailureRecord {
+  queueName: string;
+  body: unknown;
+  at: string;
+}
+
+export interface SnsOutboxEntry {
+  topicArn: string;
+  subject?: string;
+  message: string;
+  messageAttributes: Record<string, { DataType: string; StringValue?: string }>;
+  timestamp: string;
+  messageId: string;
+}
+
+export interface LocalCloud {
+  readonly endpoints: Endpoints;
+  readonly dataDir: string;
+  readonly tables: { inventory: string; storeSummaries: string };
+  readonly queues: Record<string, string>;
+  /** Every invocation so far, oldest first. */
+  invocations(functionName?: string): InvocationRecord[];
+  /** Messages in a local on-failure queue (by queue name). */
+  failures(queueName: string): FailureRecord[];
+  /** Every SNS message published so far (also in `<dataDir>/sns-outbox.jsonl`). */
+  snsMessages(): SnsOutboxEntry[];
+  /** Invoke a function directly with an event (as `aws lambda invoke` would). */
+  invoke(functionName: string, event: unknown): Promise<unknown>;
+  /** Resolves when no invocation is running or queued and stream consumers are caught up. */
+  waitForIdle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
