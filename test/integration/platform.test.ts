@@ -1,0 +1,164 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListTopicsCommand } from '@aws-sdk/client-sns';
+import type { S3Event } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Client } from '#shared/clients.ts';
+import type { LocalCloud } from '../../local/types.ts';
+import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
+
+let cloud: LocalCloud;
+let clients: TestClients;
+
+beforeAll(async () => {
+  cloud = await startTestCloud();
+  clients = clientsFor(cloud);
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+describe('the local cloud', () => {
+  it('writes endpoints.json in exactly the documented shape', async () => {
+    // Act
+    const written = JSON.parse(await readFile(join(cloud.dataDir, 'endpoints.json'), 'utf8'));
+
+    // Assess
+    expect(Object.keys(written).sort()).toEqual([
+      'buckets',
+      'endpoints',
+      'region',
+      'stateMachines',
+      'tables',
+      'topics',
+    ]);
+    expect(Object.keys(written.endpoints).sort()).toEqual(['dynamodb', 'http', 's3', 'sns']);
+    expect(written.buckets).toEqual({
+      uploads: 'stockroom-local-uploads-000000000000-us-east-1',
+      thumbnails: 'stockroom-local-thumbnails-000000000000-us-east-1',
+    });
+    expect(written.tables).toEqual({ inventory: 'stockroom-local-inventory' });
+    expect(written.topics).toEqual({
+      outOfStock: 'arn:aws:sns:us-east-1:000000000000:stockroom-local-out-of-stock',
+    });
+    for (const url of Object.values(written.endpoints)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('creates the buckets, tables and topic that serverless.yml declares, named for the local stage', async () => {
+    // Act
+    const buckets = await clients.s3.send(new ListBucketsCommand({}));
+    const tables = await clients.dynamoDb.send(new ListTablesCommand({}));
+    const topics = await clients.sns.send(new ListTopicsCommand({}));
+
+    // Assess
+    expect(buckets.Buckets?.map((bucket) => bucket.Name).sort()).toEqual([
+      cloud.endpoints.buckets.thumbnails,
+      cloud.endpoints.buckets.uploads,
+    ]);
+    expect(tables.TableNames?.sort()).toEqual([
+      'stockroom-local-inventory',
+      'stockroom-local-store-summaries',
+    ]);
+    expect(topics.Topics?.map((topic) => topic.TopicArn)).toContain(cloud.endpoints.topics.outOfStock);
+  });
+
+  it('answers GET /healthz through the HTTP API', async () => {
+    // Act
+    const response = await fetch(`${cloud.endpoints.endpoints.http}/healthz`);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('delivers S3 events with the object key URL-encoded exactly as S3 encodes it', async () => {
+    // Prepare: a space, a plus, parentheses, a tilde, a colon and non-ASCII letters.
+    const key = 'images/red shoe+1 (é):~ü.txt';
+
+    // Act
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: cloud.endpoints.buckets.uploads, Key: key, Body: 'not an image' }),
+    );
+
+    // Assess
+    const invocation = await eventually(
+      () =>
+        cloud
+          .invocations('thumbnails')
+          .find((record) =>
+            (record.event as S3Event).Records[0]?.s3.object.key.startsWith('images/red+shoe'),
+          ),
+      { what: 'the thumbnails function to be invoked' },
+    );
+    const record = (invocation.event as S3Event).Records[0];
+    expect(record?.s3.object.key).toBe('images/red+shoe%2B1+%28%C3%A9%29%3A%7E%C3%BC.txt');
+    expect(record?.eventName).toBe('ObjectCreated:Put');
+    expect(record?.s3.bucket.arn).toBe(`arn:aws:s3:::${cloud.endpoints.buckets.uploads}`);
+    expect(record?.awsRegion).toBe('us-east-1');
+    expect(record?.s3.object.sequencer).toMatch(/^[0-9A-F]+$/);
+  });
+
+  it('retries a failing S3-triggered function twice, then sends the event to its on-failure queue', async () => {
+    // Prepare: every S3 call about this key fails as S3 does when it is unavailable.
+    const key = 'images/always-unavailable.png';
+    s3Client().middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Key?: string; Prefix?: string };
+        if (input.Key === key || input.Prefix?.startsWith(key)) {
+          throw Object.assign(new Error('Service Unavailable'), {
+            name: 'ServiceUnavailable',
+            $fault: 'server',
+            $metadata: { httpStatusCode: 503 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'platformTestOutage' },
+    );
+
+    try {
+      // Act
+      await clients.s3.send(
+        new PutObjectCommand({ Bucket: cloud.endpoints.buckets.uploads, Key: key, Body: 'x' }),
+      );
+
+      // Assess
+      const failure = await eventually(() => cloud.failures('stockroom-local-thumbnails-failures')[0], {
+        what: 'the on-failure queue to receive the event',
+      });
+      const body = failure.body as {
+        requestContext: { condition: string; approximateInvokeCount: number };
+        requestPayload: S3Event;
+        responsePayload: { errorType: string };
+      };
+      expect(body.requestContext.condition).toBe('RetriesExhausted');
+      expect(body.requestContext.approximateInvokeCount).toBe(3);
+      expect(body.requestPayload.Records[0]?.s3.object.key).toBe('images/always-unavailable.png');
+      const attempts = cloud
+        .invocations('thumbnails')
+        .filter(
+          (record) => (record.event as S3Event).Records[0]?.s3.object.key === 'images/always-unavailable.png',
+        );
+      expect(attempts.map((record) => [record.attempt, record.outcome])).toEqual([
+        [1, 'error'],
+        [2, 'error'],
+        [3, 'error'],
+      ]);
+    } finally {
+      s3Client().middlewareStack.remove('platformTestOutage');
+    }
+  });
+});
+
+describe('the local HTTP API', () => {
+  it("answers an unknown route with API Gateway's 404", async () => {
+    // Act
+    const response = await fetch(`${cloud.endpoints.endpoints.http}/no/such/route`, { method: 'DELETE' });
+
+    // Assess
+    expect([404, 405]).toContain(response.status);
+  });
+});
