@@ -154,7 +154,8 @@ export function conditionalGet(): MiddlewareObj<HttpEvent, HttpResponse> {
   const conditionalGetAfter = async (request: WebRequest): Promise<void> => {
     const response = request.response;
     const method = requestMethod(request.event);
-    if (!response || response.statusCode !== 200 || (method !== 'GET' && method !== 'HEAD')) return;
+    if (response?.statusCode !== 200) return;
+    if (method !== 'GET' && method !== 'HEAD') return;
     if (response.isBase64Encoded && !response.headers.etag) return;
     const etag = response.headers.etag ?? entityTag(response.body);
     response.headers.etag = etag;

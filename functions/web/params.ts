@@ -9,13 +9,19 @@ import { SORT_KEYS, STATUS_FILTERS } from './items.ts';
 
 // DynamoDB key limits: partition key 2,048 bytes, sort key 1,024 bytes
 // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html).
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const keyText = (maxBytes: number) =>
   z
     .string()
     .min(1, 'must not be empty')
     .refine((value) => Buffer.byteLength(value, 'utf8') <= maxBytes, `must be at most ${maxBytes} bytes`)
-    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
+    .refine(
+      (value) =>
+        ![...value].some((character) => {
+          const code = character.charCodeAt(0);
+          return code < 0x20 || code === 0x7f;
+        }),
+      'must not contain control characters',
+    );
 
 export const storeName = keyText(2048);
 export const itemName = keyText(1024);
@@ -116,8 +122,21 @@ export function queryOf(event: HttpEvent): Record<string, string> {
   return query;
 }
 
-/** A path parameter as the router extracted it. */
+/**
+ * A path parameter as the router extracted it from the request path, percent-decoded. API
+ * Gateway's HTTP API may already have decoded the path; decoding again only changes a name
+ * that itself contains `%` followed by two hex digits (see docs/web.md, limits). A sequence
+ * that is not valid percent-encoding is kept as it is.
+ */
 export function pathParameter<S extends z.ZodType>(event: HttpEvent, name: string, schema: S): z.infer<S> {
-  const value = event.pathParameters?.[name];
+  const raw = event.pathParameters?.[name];
+  let value = raw;
+  if (raw !== undefined && raw.includes('%')) {
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      value = raw;
+    }
+  }
   return parseOrBadRequest(schema, value, name);
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createWebHandler } from '../../../functions/web/app.ts';
@@ -35,10 +35,8 @@ export interface Captured {
 /** A silent logger that remembers what was logged as an error. */
 export function testLogger(captured: Captured = { errors: [] }): Logger {
   const logger = new Logger({ serviceName: 'web-test', logLevel: 'SILENT' });
-  const original = logger.error.bind(logger);
-  logger.error = (...args: Parameters<Logger['error']>) => {
+  logger.error = (...args: unknown[]) => {
     captured.errors.push(args);
-    original(...args);
   };
   return logger;
 }
@@ -115,4 +113,14 @@ export async function call(
   event: HttpEvent,
 ): Promise<HttpResponse> {
   return handler(event, lambdaContext);
+}
+
+/** A GetObject body as the SDK returns it, for the parts our code reads. */
+export function body(content: string | Uint8Array): GetObjectCommandOutput['Body'] {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  const payload = {
+    transformToString: async () => Buffer.from(bytes).toString('utf8'),
+    transformToByteArray: async () => new Uint8Array(bytes),
+  };
+  return payload as unknown as GetObjectCommandOutput['Body'];
 }
