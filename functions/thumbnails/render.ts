@@ -91,7 +91,11 @@ export class ThumbnailRenderer {
       sequentialRead: true,
     };
 
-    const header = await this.#guard(detectedFormat, () => sharp(input, sourceOptions).metadata());
+    // The header alone, no pixels: its declared size is checked here so that the report
+    // can say how big the image claims to be (the decoding pipelines enforce it again).
+    const header = await this.#guard(detectedFormat, () =>
+      sharp(input, { ...sourceOptions, limitInputPixels: false }).metadata(),
+    );
     const pixels = (header.width ?? 0) * (header.pageHeight ?? header.height ?? 0);
     if (pixels > this.#options.maxInputPixels) {
       throw new ImageRejectedError(
@@ -115,7 +119,13 @@ export class ThumbnailRenderer {
     const thumbnails = await this.#guard(detectedFormat, () =>
       Promise.all(
         this.#options.widths.map((width) =>
-          this.#encode(base.data, base.info, width, width === largest, limits),
+          this.#encode(
+            base.data,
+            base.info,
+            width,
+            width === largest ? undefined : sizeFor(upright, width),
+            limits,
+          ),
         ),
       ),
     );
@@ -168,7 +178,8 @@ export class ThumbnailRenderer {
     pixels: Buffer,
     info: sharp.OutputInfo,
     width: number,
-    isLargest: boolean,
+    /** Exact output size; undefined to encode the intermediate as it is (the largest width). */
+    size: { width: number; height: number } | undefined,
     limits: RenderLimits,
   ): Promise<RenderedThumbnail> {
     let pipeline = withTimeout(
@@ -177,13 +188,8 @@ export class ThumbnailRenderer {
       }),
       limits,
     );
-    if (!isLargest) {
-      pipeline = pipeline.resize({
-        width,
-        height: maxHeightFor(width),
-        fit: 'inside',
-        withoutEnlargement: true,
-      });
+    if (size && (size.width !== info.width || size.height !== info.height)) {
+      pipeline = pipeline.resize({ ...size, fit: 'fill' });
     }
     const { format, quality } = this.#options;
     if (!OUTPUT_FORMATS[format].hasAlpha) pipeline = pipeline.flatten({ background: '#ffffff' });
@@ -226,6 +232,22 @@ export class ThumbnailRenderer {
 function withTimeout(pipeline: Sharp, limits: RenderLimits): Sharp {
   if (limits.timeoutSeconds === undefined) return pipeline;
   return pipeline.timeout({ seconds: Math.max(1, Math.ceil(limits.timeoutSeconds)) });
+}
+
+/**
+ * The size of the `width` thumbnail, computed from the SOURCE's proportions (not from the
+ * already-shrunk intermediate, whose rounding would shift a pixel): fit inside
+ * width × maxHeightFor(width), never enlarged.
+ */
+function sizeFor(
+  source: { width: number; height: number },
+  width: number,
+): { width: number; height: number } {
+  const scale = Math.min(1, width / source.width, maxHeightFor(width) / source.height);
+  return {
+    width: Math.max(1, Math.round(source.width * scale)),
+    height: Math.max(1, Math.round(source.height * scale)),
+  };
 }
 
 function uprightSize(header: sharp.Metadata): { width: number; height: number } {
