@@ -584,6 +584,24 @@ describe('SQS', () => {
     expect(endpoint.queueMessages('work')).toEqual([]);
   });
 
+  it('digests message attributes the way SQS does, so SDKs that verify MD5s accept the reply', async () => {
+    // Prepare
+    const { url: QueueUrl } = endpoint.createQueue('digests');
+
+    // Act
+    const sent = await sqs(endpoint, 'SendMessage', {
+      QueueUrl,
+      MessageBody: 'x',
+      MessageAttributes: {
+        ordinal: { DataType: 'Number', StringValue: '1' },
+        category: { DataType: 'String', StringValue: 'test' },
+      },
+    });
+
+    // Assess: the digest SQS itself returns for these attributes.
+    expect(sent.body.MD5OfMessageAttributes).toBe('d21ae90c49061e927f57df5f5d72be1f');
+  });
+
   it('long-polls: waits for a delayed message to become visible, and ends empty at the deadline', async () => {
     // Prepare
     const { url: QueueUrl } = endpoint.createQueue('long-poll');
