@@ -205,6 +205,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
     snsMessages: () => sns.messages(),
     close: async () => {
       sqs.close();
+      // Let the long polls just woken up send their (empty) answers before sockets close.
+      await new Promise((resolve) => setImmediate(resolve));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -227,6 +229,11 @@ function readBody(request: IncomingMessage): Promise<{ body: string; tooLarge: b
       resolve({ body: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge });
     });
     request.on('error', reject);
+    // A client that goes away mid-body ends the request without 'end'.
+    request.on('close', () => {
+      if (!request.complete)
+        reject(new Error('The client closed the connection before sending the whole body.'));
+    });
   });
 }
 
