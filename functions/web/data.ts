@@ -151,13 +151,22 @@ export async function listRecentImportReports(
   return reports.filter((report): report is ImportReportEntry => report !== undefined);
 }
 
-/** The report of one source CSV, if there is one yet. */
+/**
+ * The report of one source CSV, if there is one yet. It is listed before it is read: the
+ * function may list only under `reports/`, and without list permission S3 answers a GET for a
+ * missing key with 403 rather than 404
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax).
+ */
 export async function getImportReport(
   s3: S3Client,
   bucket: string,
   sourceKey: string,
 ): Promise<ImportReportEntry | undefined> {
-  return readReport(s3, bucket, reportKeyFor('inventory', sourceKey));
+  const reportKey = reportKeyFor('inventory', sourceKey);
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: reportKey, MaxKeys: 1 }));
+  const found = listed.Contents?.find((object) => object.Key === reportKey);
+  if (!found) return undefined;
+  return readReport(s3, bucket, reportKey, found.LastModified?.toISOString());
 }
 
 /**

@@ -131,7 +131,7 @@ export function queryOf(event: HttpEvent): Record<string, string> {
 export function pathParameter<S extends z.ZodType>(event: HttpEvent, name: string, schema: S): z.infer<S> {
   const raw = event.pathParameters?.[name];
   let value = raw;
-  if (raw !== undefined && raw.includes('%')) {
+  if (raw?.includes('%')) {
     try {
       value = decodeURIComponent(raw);
     } catch {

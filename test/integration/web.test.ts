@@ -1,0 +1,287 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCloud } from '../../local/cloud.ts';
+import type { LocalCloud } from '../../local/types.ts';
+
+/**
+ * The web flow through the local cloud's HTTP API: real payload-2.0 events, DynamoDB Local
+ * with the storeSummaries stream consumer, s3rver for reports, thumbnails and presigned POSTs.
+ */
+
+const HOSTILE_STORE = '<script>alert(1)</script>';
+const STORE = 'store-a';
+const ITEMS = 120;
+
+let cloud: LocalCloud;
+let dataDir: string;
+let base: string;
+let documentClient: DynamoDBDocumentClient;
+let s3: S3Client;
+
+async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 50;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 500);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function writeItems(store: string, items: { item: string; count: number }[]): Promise<void> {
+  for (let start = 0; start < items.length; start += 25) {
+    await documentClient.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [cloud.tables.inventory]: items.slice(start, start + 25).map(({ item, count }) => ({
+            PutRequest: {
+              Item: {
+                store,
+                item,
+                count,
+                updatedAt: '2025-01-02T03:04:05.000Z',
+                source: { bucket: cloud.endpoints.buckets.uploads, key: 'inventory/seed.csv', etag: '"x"' },
+              },
+            },
+          })),
+        },
+      }),
+    );
+  }
+}
+
+function get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${base}${path}`, { headers, redirect: 'manual' });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'web-it-'));
+  cloud = await startLocalCloud({ dataDir, inMemory: true, verbose: false });
+  base = cloud.endpoints.endpoints.http;
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const region = cloud.endpoints.region;
+  documentClient = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.endpoints.endpoints.dynamodb, region, credentials }),
+  );
+  s3 = new S3Client({
+    endpoint: cloud.endpoints.endpoints.s3,
+    region,
+    credentials,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  await writeItems(
+    STORE,
+    Array.from({ length: ITEMS }, (_, index) => ({
+      item: `item-${String(index).padStart(3, '0')}`,
+      count: index % 10 === 0 ? 0 : index,
+    })),
+  );
+  await writeItems(HOSTILE_STORE, [{ item: '=HYPERLINK("http://x","y")', count: 0 }]);
+  // The summaries come from the stream consumer: wait until both stores are summarised.
+  await poll('store summaries', async () => {
+    const [a, b] = await Promise.all(
+      [STORE, HOSTILE_STORE].map((store) =>
+        documentClient.send(new GetCommand({ TableName: cloud.tables.storeSummaries, Key: { store } })),
+      ),
+    );
+    return a?.Item?.itemCount === ITEMS && b?.Item ? true : undefined;
+  });
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: cloud.endpoints.buckets.thumbnails,
+      Key: 'images/item-001.png/200.webp',
+      Body: Buffer.from('RIFF0000WEBPVP8 fake'),
+      ContentType: 'image/webp',
+    }),
+  );
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('web through the local HTTP API', () => {
+  it('answers /healthz', async () => {
+    // Act
+    const response = await get('/healthz');
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('renders the dashboard from the summaries, hostile names escaped, with security headers', async () => {
+    // Act
+    const response = await get('/');
+    const html = await response.text();
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('content-security-policy')).toContain(
+      `form-action 'self' ${cloud.endpoints.endpoints.s3}`,
+    );
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('strict-transport-security')).toBeNull();
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toMatch(/<a href="\/stores\/store-a">store-a<\/a><\/th>\s*<td class="num">120<\/td>/);
+  });
+
+  it('serves the stores as JSON with an ETag, and 304 when unchanged', async () => {
+    // Act
+    const first = await get('/api/stores');
+    const body = await first.json();
+    const second = await get('/api/stores', { 'if-none-match': first.headers.get('etag') ?? '' });
+
+    // Assess
+    expect(first.status).toBe(200);
+    expect(body.stores).toContainEqual(
+      expect.objectContaining({ store: STORE, itemCount: ITEMS, outOfStockCount: 12 }),
+    );
+    expect(second.status).toBe(304);
+    expect(await second.text()).toBe('');
+  });
+
+  it('filters, sorts and pages a store page through the query string', async () => {
+    // Act
+    const out = await get('/stores/store-a?status=out&sort=count');
+    const outHtml = await out.text();
+    const page3 = await (await get('/stores/store-a?page=3')).text();
+
+    // Assess
+    expect(out.status).toBe(200);
+    expect(outHtml.match(/<tr class="status-out">/g)).toHaveLength(12);
+    expect(outHtml).not.toContain('status-in');
+    expect(page3).toContain('Page 3 of 3');
+    expect(page3).toContain('<th scope="row">item-100</th>');
+  });
+
+  it('shows the thumbnail of an item with an image and serves its bytes', async () => {
+    // Act
+    const page = await (await get('/stores/store-a')).text();
+    const thumbnail = await get('/items/item-001/thumbnail?w=200');
+    const bytes = Buffer.from(await thumbnail.arrayBuffer());
+    const again = await get('/items/item-001/thumbnail?w=200', {
+      'if-none-match': thumbnail.headers.get('etag') ?? '',
+    });
+    const none = await get('/items/item-002/thumbnail');
+
+    // Assess
+    expect(page).toContain('<img src="/items/item-001/thumbnail?w=200"');
+    expect(page).not.toContain('/items/item-002/thumbnail');
+    expect(thumbnail.status).toBe(200);
+    expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+    expect(bytes.toString()).toBe('RIFF0000WEBPVP8 fake');
+    expect(again.status).toBe(304);
+    expect(none.status).toBe(404);
+  });
+
+  it('pages the items API with opaque cursors and rejects a tampered one', async () => {
+    // Prepare
+    const seen: string[] = [];
+    let cursor: string | null = null;
+
+    // Act
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const response = await get(`/api/stores/store-a/items?limit=50&sort=count&order=desc${query}`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { items: { item: string }[]; nextCursor: string | null };
+      seen.push(...body.items.map((item) => item.item));
+      cursor = body.nextCursor;
+    } while (cursor);
+    const tampered = await get('/api/stores/store-a/items?cursor=abc.def');
+
+    // Assess
+    expect(seen).toHaveLength(ITEMS);
+    expect(new Set(seen).size).toBe(ITEMS);
+    expect(tampered.status).toBe(400);
+    expect(tampered.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('finds a store whose name needs percent-encoding', async () => {
+    // Act
+    const response = await get(`/api/stores/${encodeURIComponent(HOSTILE_STORE)}/items`);
+    const body = await response.json();
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(body.store).toBe(HOSTILE_STORE);
+    expect(body.items[0]).toMatchObject({ item: '=HYPERLINK("http://x","y")', status: 'out' });
+  });
+
+  it('answers 400, 404, 405 and HEAD as specified', async () => {
+    // Act
+    const badPage = await get('/stores/store-a?status=nope');
+    const missing = await get('/api/stores/nobody/items');
+    const wrongMethod = await fetch(`${base}/api/stores`, { method: 'DELETE' });
+    const head = await fetch(`${base}/`, { method: 'HEAD' });
+
+    // Assess
+    expect(badPage.status).toBe(400);
+    expect(badPage.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('application/problem+json');
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it('presigns an upload that lands in S3, triggers the import and shows its report', async () => {
+    // Prepare
+    const presign = await fetch(`${base}/api/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify({ kind: 'inventory', filename: 'web upload.csv', returnTo: '/imports' }),
+    });
+    const answer = (await presign.json()) as { url: string; fields: Record<string, string>; key: string };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(answer.fields)) form.append(name, value);
+    form.append(
+      'file',
+      new Blob(['store,item,count\nstore-web,bolt,7\nstore-web,nut,0\n']),
+      'web upload.csv',
+    );
+
+    // Act
+    const uploaded = await fetch(answer.url, { method: 'POST', body: form, redirect: 'manual' });
+
+    // Assess
+    expect(presign.status).toBe(200);
+    expect(uploaded.status).toBe(303);
+    // S3 appends bucket, key and etag to the redirect, as the real service does.
+    expect(uploaded.headers.get('location')).toMatch(
+      new RegExp(`^${base}/imports\\?uploaded=${encodeURIComponent(answer.key)}&bucket=`),
+    );
+    const item = await poll('the imported row', async () => {
+      const found = await documentClient.send(
+        new GetCommand({ TableName: cloud.tables.inventory, Key: { store: 'store-web', item: 'bolt' } }),
+      );
+      return found.Item;
+    });
+    expect(item.count).toBe(7);
+    const report = await poll('the import report', async () => {
+      const response = await get(`/api/imports?source=${encodeURIComponent(answer.key)}`);
+      const body = (await response.json()) as {
+        reports: { readable: boolean; report?: { status: string } }[];
+      };
+      return body.reports[0];
+    });
+    expect(report.readable).toBe(true);
+    const imports = await (await get('/imports')).text();
+    expect(imports).toContain(answer.key);
+  });
+});
