@@ -142,7 +142,7 @@ describe('web through the local HTTP API', () => {
   it('serves the stores as JSON with an ETag, and 304 when unchanged', async () => {
     // Act
     const first = await get('/api/stores');
-    const body = await first.json();
+    const body = (await first.json()) as { stores: unknown[] };
     const second = await get('/api/stores', { 'if-none-match': first.headers.get('etag') ?? '' });
 
     // Assess
@@ -214,7 +214,7 @@ describe('web through the local HTTP API', () => {
   it('finds a store whose name needs percent-encoding', async () => {
     // Act
     const response = await get(`/api/stores/${encodeURIComponent(HOSTILE_STORE)}/items`);
-    const body = await response.json();
+    const body = (await response.json()) as { store: string; items: unknown[] };
 
     // Assess
     expect(response.status).toBe(200);
