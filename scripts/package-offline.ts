@@ -6,7 +6,7 @@
  * 000000000000. `npm run deploy` packages again with your real credentials.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startOfflineControlPlane } from './offline-control-plane.ts';
@@ -38,6 +38,22 @@ if (!existsSync(join(root, 'layers/sharp/build/nodejs/node_modules/sharp'))) {
   await run('bash', ['layers/sharp/build.sh']);
 }
 
+// One packaging at a time: two concurrent runs share .esbuild/ and .serverless/.
+const lock = join(root, '.serverless.lock');
+const lockDeadline = Date.now() + 180_000;
+for (;;) {
+  try {
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), String(process.pid));
+    break;
+  } catch {
+    const holder = Number(readFileSafe(join(lock, 'pid')));
+    if (holder && !isAlive(holder)) rmSync(lock, { recursive: true, force: true });
+    else if (Date.now() > lockDeadline) throw new Error('another `npm run package` holds .serverless.lock');
+    else await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 const controlPlane = await startOfflineControlPlane();
 try {
   await run(
@@ -48,4 +64,22 @@ try {
   console.log(`packaged stage ${stage} (${region}) into .serverless/`);
 } finally {
   await controlPlane.close();
+  rmSync(lock, { recursive: true, force: true });
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,357 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../local/service-config.ts';
+import {
+  actionsOf,
+  loadTemplate,
+  type Resource,
+  resourcesOf,
+  resourcesOfType,
+  statementsOfRole,
+  templatePath,
+} from './template.ts';
+
+const template = loadTemplate();
+const resources = template.Resources;
+
+function resource(logicalId: string): Resource {
+  const found = resources[logicalId];
+  if (!found) throw new Error(`the template has no ${logicalId}`);
+  return found;
+}
+
+const functionKeys = ['Web', 'Thumbnails', 'ImportInventory', 'StockAlerts', 'StoreSummaries'];
+
+describe('buckets', () => {
+  it.each(['S3BucketUploads', 'ThumbnailsBucket'])('%s is private and encrypted', (logicalId) => {
+    // Act
+    const { Properties } = resource(logicalId);
+
+    // Assess
+    expect(Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(
+      (Properties.BucketEncryption as { ServerSideEncryptionConfiguration: unknown[] })
+        .ServerSideEncryptionConfiguration,
+    ).toEqual([expect.objectContaining({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } })]);
+  });
+
+  it.each([
+    ['UploadsBucketPolicy', 'S3BucketUploads'],
+    ['ThumbnailsBucketPolicy', 'ThumbnailsBucket'],
+  ])('%s denies every request that is not over TLS', (policyId, bucketId) => {
+    // Act
+    const { Properties } = resource(policyId);
+    const statements = (Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+
+    // Assess
+    expect(Properties.Bucket).toEqual({ Ref: bucketId });
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, { 'Fn::Sub': `\${${bucketId}.Arn}/*` }],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  it('lets browsers POST uploads, expires reports and aborts stale multipart uploads', () => {
+    // Act
+    const { Properties } = resource('S3BucketUploads');
+    const rules = (Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+
+    // Assess
+    expect(
+      (Properties.CorsConfiguration as { CorsRules: { AllowedMethods: string[] }[] }).CorsRules[0]
+        ?.AllowedMethods,
+    ).toContain('POST');
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'reports/', Status: 'Enabled', ExpirationInDays: 30 }),
+    );
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      }),
+    );
+    expect(Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+  });
+
+  it('triggers the thumbnails and import functions only from the uploads bucket, never from the thumbnails bucket', () => {
+    // Act
+    const configurations = (
+      resource('S3BucketUploads').Properties.NotificationConfiguration as {
+        LambdaConfigurations: {
+          Event: string;
+          Filter: { S3Key: { Rules: { Name: string; Value: string }[] } };
+          Function: unknown;
+        }[];
+      }
+    ).LambdaConfigurations;
+    const summary = configurations.map((configuration) => ({
+      event: configuration.Event,
+      rules: Object.fromEntries(configuration.Filter.S3Key.Rules.map((rule) => [rule.Name, rule.Value])),
+      function: JSON.stringify(configuration.Function).match(/"(\w+)LambdaFunction"/)?.[1],
+    }));
+
+    // Assess
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        { event: 's3:ObjectCreated:*', rules: { prefix: 'images/' }, function: 'Thumbnails' },
+        { event: 's3:ObjectRemoved:*', rules: { prefix: 'images/' }, function: 'Thumbnails' },
+        {
+          event: 's3:ObjectCreated:*',
+          rules: { prefix: 'inventory/', suffix: '.csv' },
+          function: 'ImportInventory',
+        },
+        {
+          event: 's3:ObjectCreated:*',
+          rules: { prefix: 'inventory/', suffix: '.csv.gz' },
+          function: 'ImportInventory',
+        },
+      ]),
+    );
+    expect(resource('ThumbnailsBucket').Properties.NotificationConfiguration).toBeUndefined();
+  });
+});
+
+describe('the inventory table', () => {
+  it('is keyed by store and item, on demand, streamed with both images, and recoverable', () => {
+    // Act
+    const { Properties } = resource('InventoryTable');
+
+    // Assess
+    expect(Properties.KeySchema).toEqual([
+      { AttributeName: 'store', KeyType: 'HASH' },
+      { AttributeName: 'item', KeyType: 'RANGE' },
+    ]);
+    expect(Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+  });
+});
+
+describe('alerts and failure queues', () => {
+  it('subscribes an e-mail address to the out-of-stock topic only when one is given', () => {
+    // Act
+    const subscription = resource('OutOfStockEmailSubscription');
+
+    // Assess
+    expect(subscription.Condition).toBe('HasAlertEmail');
+    expect(template.Conditions?.HasAlertEmail).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlertEmail' }, ''] }],
+    });
+    expect(template.Parameters?.AlertEmail?.Default).toBe('');
+    expect(subscription.Properties.TopicArn).toEqual({ Ref: 'OutOfStockTopic' });
+  });
+
+  it.each(['ThumbnailsFailuresQueue', 'ImportFailuresQueue', 'StreamFailuresQueue'])(
+    '%s is encrypted and alarmed on its depth',
+    (queueId) => {
+      // Act
+      const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(([, alarm]) =>
+        JSON.stringify(alarm.Properties.Dimensions).includes(queueId),
+      );
+
+      // Assess
+      expect(resource(queueId).Properties.SqsManagedSseEnabled).toBe(true);
+      expect(alarms).toHaveLength(1);
+      const [, alarm] = alarms[0] as [string, Resource];
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        AlarmActions: [{ Ref: 'AlarmsTopic' }],
+      });
+    },
+  );
+
+  it.each([
+    ['ThumbnailsLambdaEvConf', 'ThumbnailsFailuresQueue'],
+    ['ImportInventoryLambdaEvConf', 'ImportFailuresQueue'],
+  ])('%s retries twice, then sends the event to its queue', (configId, queueId) => {
+    // Act
+    const { Properties } = resource(configId);
+
+    // Assess
+    expect(Properties.MaximumRetryAttempts).toBe(2);
+    expect(Properties.DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    });
+  });
+
+  it.each([
+    'StockAlertsEventSourceMappingDynamodbInventoryTable',
+    'StoreSummariesEventSourceMappingDynamodbInventoryTable',
+  ])(
+    '%s reports partial failures, bisects, retries a bounded number of times and has an on-failure queue',
+    (mappingId) => {
+      // Act
+      const { Properties } = resource(mappingId);
+
+      // Assess
+      expect(Properties).toMatchObject({
+        EventSourceArn: { 'Fn::GetAtt': ['InventoryTable', 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['StreamFailuresQueue', 'Arn'] } } },
+      });
+    },
+  );
+});
+
+describe('functions', () => {
+  it.each(functionKeys)('%s runs on nodejs22.x, arm64, with a role of its own', (key) => {
+    // Act
+    const { Properties } = resource(`${key}LambdaFunction`);
+
+    // Assess
+    expect(Properties.Runtime).toBe('nodejs22.x');
+    expect(Properties.Architectures).toEqual(['arm64']);
+    expect(Properties.Role).toEqual({ 'Fn::GetAtt': [`${key}IamRoleLambdaExecution`, 'Arn'] });
+    expect(Properties.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it('deploys no shared role that no function uses', () => {
+    // Assess
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it.each(functionKeys)(
+    "%s's role has no wildcard action and no wildcard resource beyond AWS's requirements",
+    (key) => {
+      // Act
+      const statements = statementsOfRole(template, `${key}IamRoleLambdaExecution`);
+
+      // Assess
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of actionsOf(statement)) expect(action).not.toMatch(/\*/);
+        const actions = actionsOf(statement);
+        const isXRay = actions.every((action) => action.startsWith('xray:'));
+        const isLogs = actions.every((action) => action.startsWith('logs:'));
+        for (const target of resourcesOf(statement)) {
+          if (isXRay) {
+            // X-Ray has no resource-level permissions: AWS requires "*".
+            expect(target).toBe('*');
+          } else if (isLogs) {
+            // Log streams of the function's own log group.
+            expect(JSON.stringify(target)).toContain(`log-group:/aws/lambda/stockroom-dev-`);
+          } else {
+            expect(target).not.toBe('*');
+          }
+        }
+      }
+    },
+  );
+
+  it('gives each function exactly the data permissions its job needs', () => {
+    // Act
+    const permissions = Object.fromEntries(
+      functionKeys.map((key) => [
+        key,
+        statementsOfRole(template, `${key}IamRoleLambdaExecution`)
+          .filter((statement) => !actionsOf(statement).every((action) => /^(logs|xray):/.test(action)))
+          .flatMap((statement) =>
+            actionsOf(statement).map((action) => `${action} ${JSON.stringify(statement.Resource)}`),
+          ),
+      ]),
+    );
+
+    // Assess
+    const uploads = 'stockroom-dev-uploads-000000000000-eu-west-1';
+    const s3 = (path: string) =>
+      JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${path}`]] });
+    expect(permissions.Thumbnails).toEqual(
+      expect.arrayContaining([
+        `s3:GetObject ${s3(`${uploads}/images/*`)}`,
+        `s3:PutObject ${s3(`${uploads}/reports/images/*`)}`,
+      ]),
+    );
+    expect(permissions.Thumbnails?.join('\n')).not.toMatch(/dynamodb|sns:/);
+    expect(permissions.ImportInventory).toEqual(
+      expect.arrayContaining([
+        `s3:GetObject ${s3(`${uploads}/inventory/*`)}`,
+        `s3:PutObject ${s3(`${uploads}/reports/inventory/*`)}`,
+        `dynamodb:BatchWriteItem ${JSON.stringify({ 'Fn::GetAtt': ['InventoryTable', 'Arn'] })}`,
+      ]),
+    );
+    expect(permissions.ImportInventory?.join('\n')).not.toMatch(/images\/|dynamodb:(Delete|Scan|Query)/);
+    expect(permissions.StockAlerts).toEqual(
+      expect.arrayContaining([
+        `sns:Publish ${JSON.stringify({ Ref: 'OutOfStockTopic' })}`,
+        `dynamodb:GetRecords ${JSON.stringify([{ 'Fn::GetAtt': ['InventoryTable', 'StreamArn'] }])}`,
+      ]),
+    );
+    expect(permissions.StockAlerts?.join('\n')).not.toMatch(/s3:|dynamodb:(Put|BatchWrite|Delete)/);
+    expect(permissions.Web?.join('\n')).not.toMatch(/dynamodb:(Put|BatchWrite|Delete|Update)|sns:/);
+  });
+
+  it('ships sharp only in the layer, and the thumbnails function uses that layer', () => {
+    // Act
+    const { Properties } = resource('ThumbnailsLambdaFunction');
+    const layer = resource('SharpLambdaLayer');
+
+    // Assess
+    expect(Properties.Layers).toEqual([{ Ref: 'SharpLambdaLayer' }]);
+    expect(layer.Properties.CompatibleArchitectures).toEqual(['arm64']);
+    expect(layer.Properties.CompatibleRuntimes).toEqual(['nodejs22.x']);
+  });
+});
+
+describe('the HTTP API', () => {
+  it('throttles every route by default', () => {
+    // Act
+    const { Properties } = resource('HttpApiStage');
+
+    // Assess
+    expect(Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+  });
+});
+
+describe('serverless.yml', () => {
+  it('holds no account-specific literal', () => {
+    // Act
+    const source = readFileSync(join(projectRoot, 'serverless.yml'), 'utf8');
+
+    // Assess
+    expect(source).not.toMatch(/\b\d{12}\b/);
+    expect(source).not.toMatch(/arn:aws:[a-z0-9-]+:[a-z0-9-]+:\d/);
+  });
+});
+
+describe('cfn-lint', () => {
+  it('finds nothing wrong with the packaged template', async () => {
+    // Prepare: W3005 (a DependsOn that a Ref already implies) is how the framework writes
+    // its own resources; everything else counts.
+    const run = promisify(execFile);
+
+    // Act
+    const result = await run('cfn-lint', ['--ignore-checks', 'W3005', '--', templatePath]).then(
+      () => ({ code: 0, output: '' }),
+      (error: { code?: number | string; stdout?: string; stderr?: string }) => {
+        if (error.code === 'ENOENT') {
+          throw new Error('cfn-lint is not installed: `pip install cfn-lint` (CI machines have it).');
+        }
+        return { code: Number(error.code), output: `${error.stdout ?? ''}${error.stderr ?? ''}` };
+      },
+    );
+
+    // Assess
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  });
+});

@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../local/service-config.ts';
+
+/** The packaged CloudFormation template (`npm run package` writes it; `npm test` runs that first). */
+export const templatePath = join(projectRoot, '.serverless', 'cloudformation-template-update-stack.json');
+
+export interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  Condition?: string;
+  DependsOn?: unknown;
+}
+
+export interface Template {
+  Resources: Record<string, Resource>;
+  Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, { Default?: unknown }>;
+}
+
+export function loadTemplate(): Template {
+  if (!existsSync(templatePath)) {
+    throw new Error(`${templatePath} is missing: run \`npm run package\` first (npm test does).`);
+  }
+  return JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
+}
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
+  const role = template.Resources[roleLogicalId];
+  if (!role) throw new Error(`no role ${roleLogicalId}`);
+  const policies = role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+export function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+export function resourcesOf(statement: Statement): unknown[] {
+  return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+}
+
+export function resourcesOfType(template: Template, type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
