@@ -1,0 +1,139 @@
+/**
+ * `npm run bench [-- <name>…]`: runs the benchmarks (all, or the named ones: images,
+ * inventory, web, long-runs), prints them, and records the results with the machine they
+ * came from in docs/benchmarks.md (between the markers of each section, so a partial run
+ * updates only its own sections).
+ *
+ * Every figure is a ratio against a reference measured in the same run, because these
+ * machines are shared and noisy: absolute numbers are given for context only.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../local/service-config.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export interface BenchSection {
+  name: string;
+  /** Markdown, without the heading. */
+  body: string;
+  passed: boolean;
+}
+
+type Runner = (log: (line: string) => void) => Promise<BenchSection>;
+
+const fixed = (value: number, digits = 2): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : String(value);
+const verdict = (pass: boolean): string => (pass ? 'met' : '**not met**');
+
+const runners: Record<string, Runner> = {
+  images: async (log) => {
+    const { benchImages } = await import('./images.ts');
+    const result = await benchImages({ log });
+    const rows = Object.entries(result.metrics).map(([name, value]) => `| ${name} | ${fixed(value)} |`);
+    const targets = result.targets.map(
+      (target) => `| ${target.name} | ${fixed(target.value)} | ${target.target} | ${verdict(target.pass)} |`,
+    );
+    return {
+      name: 'images',
+      passed: result.targets.every((target) => target.pass),
+      body: [
+        '| target | measured | wanted | |',
+        '| --- | --- | --- | --- |',
+        ...targets,
+        '',
+        '| metric | value |',
+        '| --- | --- |',
+        ...rows,
+        '',
+        ...result.notes.map((note) => `- ${note}`),
+      ].join('\n'),
+    };
+  },
+  inventory: async (log) => {
+    const { benchInventory } = await import('./inventory.ts');
+    const result = await benchInventory({ log });
+    const throughput = (label: string, t: { rows: number; seconds: number; rowsPerSecond: number }) =>
+      `| ${label} | ${t.rows.toLocaleString('en-US')} | ${fixed(t.seconds)} | ${Math.round(t.rowsPerSecond).toLocaleString('en-US')} |`;
+    return {
+      name: 'inventory',
+      passed: Object.values(result.passed).every(Boolean),
+      body: [
+        '| target | measured | wanted | |',
+        '| --- | --- | --- | --- |',
+        `| import ÷ raw BatchWriteItem | ${fixed(result.ratios.importVsRawBatch)}× | ≥ ${result.targets.importVsRawBatch}× | ${verdict(result.passed.importVsRawBatch)} |`,
+        `| import ÷ one PutItem per row | ${fixed(result.ratios.importVsPerRowPut)}× | ≥ ${result.targets.importVsPerRowPut}× | ${verdict(result.passed.importVsPerRowPut)} |`,
+        `| RSS growth, smallest → largest import | ${fixed(result.rssGrowthMb, 1)} MB | < ${result.targets.rssGrowthMb} MB | ${verdict(result.passed.rssGrowthMb)} |`,
+        '',
+        '| path | rows | seconds | rows/s |',
+        '| --- | --- | --- | --- |',
+        ...result.imports.map((t) =>
+          throughput(`import (S3 → parse → DynamoDB), peak RSS +${fixed(t.peakRssGrowthMb, 1)} MB`, t),
+        ),
+        throughput('raw BatchWriteItem, same concurrency', result.rawBatch),
+        throughput('one PutItem per row (the lab’s way)', result.perRowPut),
+        '',
+        `Alert latency (count set to 0 → message in the outbox), ${result.alertLatencyMs.samples} samples: median ${Math.round(result.alertLatencyMs.median)} ms, p95 ${Math.round(result.alertLatencyMs.p95)} ms.`,
+      ].join('\n'),
+    };
+  },
+};
+
+// Benches written as separate modules register themselves here when present.
+for (const [name, file, exported] of [
+  ['web', 'web.ts', 'benchWebSection'],
+  ['long-runs', 'long-runs.ts', 'benchLongRunsSection'],
+] as const) {
+  if (!existsSync(join(projectRoot, 'bench', file))) continue;
+  runners[name] = async (log) => {
+    const module = (await import(`./${file}`)) as Record<string, unknown>;
+    const run = module[exported];
+    if (typeof run !== 'function') throw new Error(`bench/${file} does not export ${exported}`);
+    return (await run({ log })) as BenchSection;
+  };
+}
+
+function machine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.versions.node}, ${process.platform}/${process.arch}`;
+}
+
+async function record(sections: BenchSection[]): Promise<void> {
+  const file = join(projectRoot, 'docs', 'benchmarks.md');
+  let text = existsSync(file)
+    ? await readFile(file, 'utf8')
+    : '# Benchmarks\n\nProduced by `npm run bench`. Each section is rewritten by the run that measured it.\n';
+  for (const section of sections) {
+    const begin = `<!-- bench:${section.name}:begin -->`;
+    const end = `<!-- bench:${section.name}:end -->`;
+    const block = `${begin}\n## ${section.name}\n\n_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}._\n\n${section.body}\n${end}`;
+    const start = text.indexOf(begin);
+    const stop = text.indexOf(end);
+    text =
+      start >= 0 && stop > start
+        ? `${text.slice(0, start)}${block}${text.slice(stop + end.length)}`
+        : `${text.trimEnd()}\n\n${block}\n`;
+  }
+  await writeFile(file, text.endsWith('\n') ? text : `${text}\n`);
+}
+
+const wanted = process.argv.slice(2).filter((argument) => !argument.startsWith('-'));
+const unknown = wanted.filter((name) => !(name in runners));
+if (unknown.length > 0) {
+  console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Available: ${Object.keys(runners).join(', ')}`);
+  process.exit(2);
+}
+const selected = wanted.length > 0 ? wanted : Object.keys(runners);
+const sections: BenchSection[] = [];
+for (const name of selected) {
+  console.log(`\n== bench: ${name}`);
+  const runner = runners[name] as Runner;
+  const section = await runner((line) => console.log(`  ${line}`));
+  console.log(section.body);
+  sections.push(section);
+}
+await record(sections);
+console.log(`\nRecorded in docs/benchmarks.md (${machine()}).`);
+process.exit(sections.every((section) => section.passed) ? 0 : 1);
