@@ -184,26 +184,43 @@ export class ImageThumbnailer {
     const { key } = event;
     const targets = this.#config.widths.map((width) => thumbnailKeyFor(key, width, this.#config.format));
 
-    // A thumbnail written for a later event of this key wins: this event is stale.
-    const stored = await Promise.all(targets.map((target) => this.#storedSequencer(target)));
-    const newer = stored.find((sequencer) => isNewerThan(sequencer, event.sequencer));
-    if (newer !== undefined) return this.#skip('stale', key, { sequencer: event.sequencer, newer });
-
     const eventSource: SourceReference = {
       bucket: event.bucket,
       key,
       ...(event.versionId && { versionId: event.versionId }),
       ...(event.eTag && { etag: event.eTag }),
     };
-    // Checked before anything is downloaded, from the event itself.
-    if (event.size !== undefined && event.size > this.#config.maxInputBytes) {
-      return this.#reject(event, eventSource, this.#tooLarge(event.size));
+    // The byte limit is checked from the event, before anything is downloaded.
+    const tooLarge = event.size !== undefined && event.size > this.#config.maxInputBytes;
+    // GetObject is sent alongside the staleness check (one round trip instead of two); its
+    // body is read only once the event is known to be current.
+    const opening = tooLarge ? undefined : this.#openSource(event);
+    let stored: (string | undefined)[];
+    try {
+      stored = await Promise.all(targets.map((target) => this.#storedSequencer(target)));
+    } catch (error) {
+      await abandon(opening);
+      throw error;
     }
+    // A thumbnail written for a later event of this key wins: this event is stale.
+    const newer = stored.find((sequencer) => isNewerThan(sequencer, event.sequencer));
+    if (newer !== undefined) {
+      await abandon(opening);
+      return this.#skip('stale', key, { sequencer: event.sequencer, newer });
+    }
+    if (tooLarge || !opening) return this.#reject(event, eventSource, this.#tooLarge(event.size ?? 0));
 
-    const download = await this.#download(event);
-    if (download === undefined) return this.#skip('source_missing', key, { eventName: event.eventName });
-    if (download instanceof ImageRejectedError) return this.#reject(event, eventSource, download);
-    const { body, source } = download;
+    const opened = await opening;
+    if (opened === undefined) return this.#skip('source_missing', key, { eventName: event.eventName });
+    const { response, source } = opened;
+    const declared = response.ContentLength;
+    if (declared !== undefined && declared > this.#config.maxInputBytes) {
+      discard(response.Body);
+      return this.#reject(event, source, this.#tooLarge(declared));
+    }
+    const body = await readBody(response.Body, declared, this.#config.maxInputBytes);
+    if (body === undefined)
+      return this.#reject(event, source, this.#tooLarge(this.#config.maxInputBytes + 1));
 
     const timeoutMs = clock.remainingTimeMs() - RESERVED_MS_AFTER_RENDER;
     if (timeoutMs < 1_000)
@@ -318,9 +335,9 @@ export class ImageThumbnailer {
    * order events arrive in, and a deleted image is never brought back from an old version.
    * Undefined when the key no longer exists (a delete will follow, or already came).
    */
-  async #download(
+  async #openSource(
     event: ImageEvent,
-  ): Promise<{ body: Buffer; source: SourceReference } | ImageRejectedError | undefined> {
+  ): Promise<{ response: GetObjectCommandOutput; source: SourceReference } | undefined> {
     let response: GetObjectCommandOutput;
     try {
       response = await this.#s3.send(new GetObjectCommand({ Bucket: event.bucket, Key: event.key }));
@@ -334,14 +351,7 @@ export class ImageThumbnailer {
       ...(response.VersionId && response.VersionId !== 'null' && { versionId: response.VersionId }),
       ...(response.ETag && { etag: unquote(response.ETag) }),
     };
-    const declared = response.ContentLength;
-    if (declared !== undefined && declared > this.#config.maxInputBytes) {
-      discard(response.Body);
-      return this.#tooLarge(declared);
-    }
-    const body = await readBody(response.Body, declared, this.#config.maxInputBytes);
-    if (body === undefined) return this.#tooLarge(this.#config.maxInputBytes + 1);
-    return { body, source };
+    return { response, source };
   }
 
   async #reject(
@@ -456,6 +466,14 @@ function isNotFound(error: unknown): boolean {
 }
 
 const unquote = (etag: string): string => etag.replace(/^"|"$/g, '');
+
+/** Stops a GetObject that turned out not to be needed, whatever became of it. */
+async function abandon(
+  opening: Promise<{ response: GetObjectCommandOutput } | undefined> | undefined,
+): Promise<void> {
+  const opened = await opening?.catch(() => undefined);
+  discard(opened?.response.Body);
+}
 
 function discard(body: unknown): void {
   if (body && typeof body === 'object' && 'destroy' in body && typeof body.destroy === 'function') {

@@ -300,7 +300,7 @@ describe('ImageThumbnailer: ObjectCreated', () => {
     // Assess
     expect(summary.records).toEqual([{ status: 'skipped', key: 'images/a.jpg', reason: 'stale' }]);
     expect(h.s3.get(THUMBS, 'images/a.jpg/400.webp')?.body.toString()).toBe('newer');
-    expect(h.s3.callsOf('GetObject')).toEqual([]);
+    expect(h.s3.callsOf('PutObject')).toEqual([]);
     expect(h.logs.some((log) => log.message === 'stale event')).toBe(true);
     expect(h.skipped).toEqual(['stale']);
   });
@@ -607,6 +607,20 @@ describe('ImageThumbnailer: records and failures', () => {
     expect(error).toBeInstanceOf(ThumbnailRecordsFailedError);
     expect((error as ThumbnailRecordsFailedError).cause).toMatchObject({ name: 'SlowDown' });
     expect(h.s3.keys(UPLOADS)).toEqual(['images/a.jpg']);
+  });
+
+  it('fails transiently when the staleness check fails, abandoning the download it overlapped', async () => {
+    // Prepare
+    const h = harness();
+    await upload(h, 'images/a.jpg', await solid(300, 200, '#00ff00', 'jpeg'));
+    h.s3.failNext('HeadObject', slowDown());
+
+    // Act
+    const error = await failureOf(h.thumbnailer.handleEvent(eventOf(s3Record('images/a.jpg')), plenty));
+
+    // Assess
+    expect((error as ThumbnailRecordsFailedError).cause).toMatchObject({ name: 'SlowDown' });
+    expect(h.s3.callsOf('PutObject')).toEqual([]);
   });
 
   it('does not start a record without headroom before the Lambda timeout', async () => {
