@@ -19,7 +19,8 @@ nav ul{list-style:none;display:flex;gap:1rem;margin:0;padding:0}
 nav a[aria-current]{font-weight:700;text-decoration:none}
 main{max-width:72rem;margin:0 auto;padding:1rem}
 h1{font-size:1.6rem;margin:.5rem 0 1rem;overflow-wrap:anywhere}
-.name,code,th[scope=row],td.source{overflow-wrap:anywhere}
+.name,code{overflow-wrap:anywhere}
+th[scope=row],td.source{overflow-wrap:break-word;min-width:8rem;max-width:20rem}
 .table-wrap{overflow-x:auto;margin:0 0 1.5rem}
 table{border-collapse:collapse;width:100%;min-width:36rem}
 caption{text-align:left;color:var(--muted);padding:.25rem 0}
@@ -36,7 +37,8 @@ tr.status-out th,tr.status-out td{color:var(--out-fg)}
 td.thumb{width:72px}td.thumb img{display:block;object-fit:cover;border-radius:4px}
 .muted{color:var(--muted)}
 .filters,.upload{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin:0 0 1rem}
-.field{display:flex;flex-direction:column;gap:.25rem}
+.field{display:flex;flex-direction:column;gap:.25rem;max-width:100%}
+input{max-width:100%}
 label{font-weight:600}
 input,select,button{font:inherit;padding:.4rem .6rem;border:1px solid var(--line);border-radius:4px;background:var(--bg);color:var(--fg)}
 button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}

@@ -32,8 +32,11 @@ function formatTimestamp(value: string | undefined): SafeHtml {
   return html`<time datetime="${date.toISOString()}">${shown}</time>`;
 }
 
+// One formatter for every cell: Number#toLocaleString builds a new one per call.
+const NUMBER_FORMAT = new Intl.NumberFormat('en-US');
+
 function formatNumber(value: number | undefined): string {
-  return value === undefined ? '—' : value.toLocaleString('en-US');
+  return value === undefined ? '—' : NUMBER_FORMAT.format(value);
 }
 
 function layout(title: string, section: Section, chrome: PageChrome, body: SafeHtml): string {
