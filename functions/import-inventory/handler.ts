@@ -4,13 +4,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import eventNormalizer from '@middy/event-normalizer';
 import type { Context, S3Event } from 'aws-lambda';
-import { dynamoDbClient, s3Client } from '#shared/clients.ts';
+import { dynamoDbClient, s3Client, sfnClient } from '#shared/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
+import { handOffConfigFrom, handOffEnvironmentSchema } from '../large-import/config.ts';
+import { handOffLargeImport } from '../large-import/hand-off.ts';
 import { importConfigFrom, importEnvironmentSchema } from './config.ts';
 import { importInventoryObject } from './import-object.ts';
 
 const config = importConfigFrom(parseEnvironment(importEnvironmentSchema));
+const handOffConfig = handOffConfigFrom(parseEnvironment(handOffEnvironmentSchema));
 const { logger, metrics } = createObservability();
 
 /**
@@ -22,6 +25,21 @@ async function importInventory(event: S3Event, context: Context): Promise<void> 
   for (const record of event.Records) {
     const { bucket, object } = record.s3;
     const log = logger.createChild({ persistentLogAttributes: { bucket: bucket.name, key: object.key } });
+    // Too large for one invocation (or asked for): the Step Functions import takes it.
+    const handOff = await handOffLargeImport({
+      s3: s3Client(),
+      sfn: sfnClient(),
+      config: handOffConfig,
+      uploadsBucket: config.uploadsBucket,
+      bucket: bucket.name,
+      key: object.key,
+      ...(object.versionId ? { versionId: object.versionId } : {}),
+    });
+    if (handOff.handedOff) {
+      metrics.addMetric('ImportsHandedOff', MetricUnit.Count, 1);
+      log.info('Inventory import handed off to Step Functions', { ...handOff });
+      continue;
+    }
     const result = await importInventoryObject({
       s3: s3Client(),
       dynamoDb: dynamoDbClient(),

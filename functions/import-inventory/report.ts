@@ -6,7 +6,17 @@ import { z } from 'zod';
  * with this schema, so the shape is a contract: add fields, never rename them.
  */
 
-export const IMPORT_STATUSES = ['completed', 'completed_with_errors', 'rejected', 'failed'] as const;
+/**
+ * `handed_off`: the file is larger than the direct path takes; a Step Functions execution
+ * (`executionArn`) imports it and replaces this report with its final one.
+ */
+export const IMPORT_STATUSES = [
+  'completed',
+  'completed_with_errors',
+  'rejected',
+  'failed',
+  'handed_off',
+] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 
 /**
@@ -14,7 +24,8 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
  * - rejected: `empty_file`, `invalid_utf8`, `corrupt_gzip`, `missing_columns`,
  *   `duplicate_columns`, `malformed_csv`, `source_missing`.
  * - failed: `time_limit` (returned normally: a retry would hit the same wall),
- *   `write_error` (rethrown: Lambda's retries and on-failure destination apply).
+ *   `write_error` (rethrown: Lambda's retries and on-failure destination apply),
+ *   `ranges_failed` (the Step Functions import: more ranges failed than tolerated).
  */
 export const IMPORT_REASONS = [
   'empty_file',
@@ -26,6 +37,7 @@ export const IMPORT_REASONS = [
   'source_missing',
   'time_limit',
   'write_error',
+  'ranges_failed',
 ] as const;
 export type ImportReason = (typeof IMPORT_REASONS)[number];
 
@@ -67,6 +79,12 @@ export const inventoryImportReportSchema = z.object({
   ignoredColumns: z.array(z.string()),
   /** The last line whose rows are all in the table (set when an import stops part-way). */
   lastLine: count.optional(),
+  /** The Step Functions execution that imports (or imported) the file: `handed_off` and its final report. */
+  executionArn: z.string().optional(),
+  /** Byte ranges of a Step Functions import whose rows are missing: the file lines they start on. */
+  failedRanges: z
+    .array(z.object({ index: count, firstLine: count, lastLine: count.optional(), error: z.string() }))
+    .optional(),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
 });

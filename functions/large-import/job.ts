@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { importSourceSchema } from '../import-inventory/report.ts';
+
+/**
+ * The shapes that travel through the state machine. Kept small on purpose: Step Functions
+ * caps a state's input and output at 256 KiB, so row errors and key sets go to S3 parts
+ * (under `reports/inventory/.parts/<execution name>/`) and only counts and keys travel.
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+
+/** The execution's input, as the hand-off sends it (or an operator, by hand). */
+export const largeImportInputSchema = z.object({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  versionId: z.string().optional(),
+  etag: z.string().optional(),
+});
+export type LargeImportInput = z.infer<typeof largeImportInputSchema>;
+
+export const byteRangeSchema = z.object({
+  index: z.number().int().nonnegative(),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+  firstLine: z.number().int().positive(),
+});
+
+/** What every step needs to know about the import, fixed by the plan. */
+export const largeImportJobSchema = z.object({
+  executionName: z.string().min(1),
+  executionArn: z.string().min(1),
+  /** The uploaded object, as named in the report and on every item. */
+  source: importSourceSchema,
+  /** Where the ranges are read: the source itself, or a gunzipped staging copy of it. */
+  data: z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), etag: z.string() }),
+  /** The header's cells (the header is parsed once and applies to every range). */
+  header: z.array(z.string()),
+  /** `updatedAt` of every item: the upload's time, so a re-run writes identical items. */
+  updatedAt: z.string(),
+  partsPrefix: z.string(),
+  startedAt: z.string(),
+});
+export type LargeImportJob = z.infer<typeof largeImportJobSchema>;
+
+export const planRejectionSchema = z.object({ reason: z.string(), detail: z.string() });
+
+/** The plan step's output (the state machine keeps it at the top of the state). */
+export interface LargeImportPlan {
+  job: LargeImportJob;
+  ranges: z.infer<typeof byteRangeSchema>[];
+  /** Set when the file is refused before anything is written. */
+  rejected?: z.infer<typeof planRejectionSchema>;
+}
+
+/** One range's outcome as the Map returns it (its details are in its S3 part). */
+export const rangeOutcomeSchema = z.object({
+  index: z.number().int().nonnegative(),
+  status: z.enum(['imported', 'rejected', 'failed']),
+  /** The Step Functions error name, for a failed range. */
+  error: z.string().optional(),
+});
+export type RangeOutcome = z.infer<typeof rangeOutcomeSchema>;
+
+/** Written by each range import to `<partsPrefix>range-<index>.json`. */
+export const rangePartSchema = z.object({
+  index: z.number().int().nonnegative(),
+  status: z.enum(['imported', 'rejected']),
+  reason: z.string().optional(),
+  detail: z.string().optional(),
+  rowsRead: z.number().int().nonnegative(),
+  rowsImported: z.number().int().nonnegative(),
+  rowsRejected: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  errors: z.array(z.object({ line: z.number().int().positive(), reason: z.string() })),
+  errorsTotal: z.number().int().nonnegative(),
+  lastLine: z.number().int().nonnegative(),
+  /** Distinct store+item keys this range wrote (their fingerprints are in the `.keys` part). */
+  keys: z.number().int().nonnegative(),
+});
+export type RangePart = z.infer<typeof rangePartSchema>;
+
+export const rangePartKey = (job: Pick<LargeImportJob, 'partsPrefix'>, index: number): string =>
+  `${job.partsPrefix}range-${String(index).padStart(5, '0')}.json`;
+export const rangeKeysKey = (job: Pick<LargeImportJob, 'partsPrefix'>, index: number): string =>
+  `${job.partsPrefix}range-${String(index).padStart(5, '0')}.keys`;
+export const rangeRepairKey = (job: Pick<LargeImportJob, 'partsPrefix'>, index: number): string =>
+  `${job.partsPrefix}range-${String(index).padStart(5, '0')}.repair`;
+
+export const PARTS_PREFIX = 'reports/inventory/.parts/';
