@@ -3,6 +3,9 @@ import { createGunzip } from 'node:zlib';
 import { CsvError, type InfoRecord, type Options, parse } from 'csv-parse';
 import { InventoryFileRejectedError } from './errors.ts';
 
+/** The longest record accepted, in characters; longer is malformed (e.g. an unclosed quote). */
+export const MAX_RECORD_CHARACTERS = 1_000_000;
+
 /** One CSV record, with the file line it starts on (the header is line 1). */
 export interface CsvRecord {
   fields: string[];
@@ -172,6 +175,9 @@ export async function* readCsvRecords(text: AsyncIterable<string>, firstLine = 1
     relax_column_count: true,
     // A quote inside an unquoted field (`12" pipe`) is kept as text, as spreadsheets write it.
     relax_quotes: true,
+    // Bounds memory when a quote is never closed (the parser would otherwise buffer the rest
+    // of the file as one field). Valid rows are a few KB: keys are capped at 3 KB together.
+    max_record_size: MAX_RECORD_CHARACTERS,
     on_record: numberRecord,
   };
   // csv-parse's typings tie `on_record` to `columns`; we map arrays to CsvRecord ourselves.

@@ -24,7 +24,7 @@ const { logger, metrics } = createObservability();
 async function importInventory(event: S3Event, context: Context): Promise<void> {
   for (const record of event.Records) {
     const { bucket, object } = record.s3;
-    const log = logger.createChild({ persistentLogAttributes: { bucket: bucket.name, key: object.key } });
+    const log = logger.createChild({ persistentKeys: { bucket: bucket.name, key: object.key } });
     // Too large for one invocation (or asked for): the Step Functions import takes it.
     const handOff = await handOffLargeImport({
       s3: s3Client(),

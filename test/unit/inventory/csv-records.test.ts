@@ -3,6 +3,7 @@ import {
   decodeUtf8,
   firstInvalidUtf8Offset,
   gunzip,
+  MAX_RECORD_CHARACTERS,
   readCsvRecords,
 } from '../../../functions/import-inventory/csv-records.ts';
 import { InventoryFileRejectedError } from '../../../functions/import-inventory/errors.ts';
@@ -121,6 +122,17 @@ describe('readCsvRecords', () => {
     // Assess
     expect(error.reason).toBe('malformed_csv');
     expect(error.message).toContain('after line 2');
+  });
+
+  it('rejects a record longer than the cap instead of buffering the rest of the file', async () => {
+    // Prepare
+    const text = `store,item,count\ns1,"${'x'.repeat(MAX_RECORD_CHARACTERS + 10)}`;
+
+    // Act
+    const error = await rejection(records(text, 65_536));
+
+    // Assess
+    expect(error.reason).toBe('malformed_csv');
   });
 });
 
