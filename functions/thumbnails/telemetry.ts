@@ -54,6 +54,7 @@ export function powertoolsThumbnailMetrics(metrics: Metrics): ThumbnailMetrics {
       countWithReason('ImageRejected', reason);
     },
     eventSkipped(reason) {
+      metrics.addMetric('EventSkipped', MetricUnit.Count, 1);
       countWithReason('EventSkipped', reason);
     },
     thumbnailsRemoved(count) {

@@ -1,0 +1,444 @@
+/**
+ * Product-images benchmark: the thumbnails handler's whole path (S3 GetObject from the
+ * local cloud's S3 → sharp → every width → PutObject, plus its HEADs and report) against
+ * raw sharp making the same thumbnails from a buffer already in memory, in the same run.
+ *
+ * Each side runs in its own child process, one image at a time (as one Lambda instance
+ * handles one event at a time), after one warm-up image, so that peak RSS
+ * (`process.resourceUsage().maxRSS`) is that side's alone and not the generator's.
+ *
+ * Targets: handler throughput ≥ 0.85 × raw sharp's; peak RSS < 400 MB with 24 MP JPEGs.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import sharp from 'sharp';
+
+export interface BenchImagesOptions {
+  /** Photo sizes to measure, in megapixels (3:2). Default 12 and 24. */
+  megapixels?: number[];
+  /** Distinct generated photos per size. Default 3. */
+  variants?: number;
+  /** How many times each photo is processed per side. Default 3. */
+  rounds?: number;
+  /**
+   * S3 to read from and write to, e.g. an existing local cloud's. Default: a local cloud
+   * is started (S3 only matters; no function is wired, so uploads trigger nothing).
+   */
+  s3?: { endpoint: string; region: string; uploadsBucket: string; thumbnailsBucket: string };
+  log?: (line: string) => void;
+}
+
+export interface BenchTarget {
+  name: string;
+  value: number;
+  target: string;
+  pass: boolean;
+}
+
+export interface BenchResult {
+  name: string;
+  /** Flat numbers, named with their unit. */
+  metrics: Record<string, number>;
+  targets: BenchTarget[];
+  notes: string[];
+}
+
+/** Same settings as serverless.yml's defaults. */
+const WIDTHS = [200, 400];
+const FORMAT = 'webp';
+const QUALITY = 80;
+const RSS_LIMIT_MB = 400;
+const THROUGHPUT_RATIO_TARGET = 0.85;
+/** As many images at once as the machine has cores: what "throughput" means for a server. */
+const BUSY_IN_FLIGHT = Math.max(2, Math.min(4, availableParallelism()));
+
+interface WorkerJob {
+  mode: 'handler' | 'raw' | 'raw-clone' | 'download';
+  files: string[];
+  rounds: number;
+  /** Images processed at once (1 = one Lambda instance; more = instances sharing the machine). */
+  inFlight: number;
+  keys?: string[];
+  uploadsBucket?: string;
+}
+
+interface WorkerResult {
+  images: number;
+  seconds: number;
+  /** CPU time of the worker process (user + system) over the timed part. */
+  cpuSeconds: number;
+  maxRssMb: number;
+}
+
+const self = fileURLToPath(import.meta.url);
+
+/**
+ * A photo-like JPEG: smooth colour gradients, coarse noise (texture) and fine noise
+ * (grain), at quality 90 — it compresses like a camera photo (~11 MB at 24 MP).
+ */
+export async function photoLikeJpeg(megapixels: number, seed: number): Promise<Buffer> {
+  const width = Math.round(Math.sqrt((megapixels * 1_000_000 * 3) / 2));
+  const height = Math.round((width * 2) / 3);
+  const gradient = Buffer.allocUnsafe(width * height * 3);
+  const shift = (seed * 37) % 255;
+  for (let y = 0; y < height; y++) {
+    const gy = y / height;
+    for (let x = 0; x < width; x++) {
+      const gx = x / width;
+      const i = (y * width + x) * 3;
+      gradient[i] = (40 + 180 * gx + shift) & 255;
+      gradient[i + 1] = 60 + 150 * gy;
+      gradient[i + 2] = 200 - 120 * gx * gy;
+    }
+  }
+  const coarse = await sharp({
+    create: {
+      width: Math.round(width / 16),
+      height: Math.round(height / 16),
+      channels: 3,
+      background: '#000000',
+      noise: { type: 'gaussian', mean: 128, sigma: 60 },
+    },
+  })
+    .resize(width, height, { kernel: 'cubic' })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  const grain = await sharp({
+    create: {
+      width: 512,
+      height: 512,
+      channels: 3,
+      background: '#000000',
+      noise: { type: 'gaussian', mean: 128, sigma: 25 },
+    },
+  })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
+  return sharp(gradient, { raw: { width, height, channels: 3 } })
+    .composite([
+      { input: coarse, blend: 'soft-light' },
+      { input: grain, tile: true, blend: 'overlay' },
+    ])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+export async function benchImages(options: BenchImagesOptions = {}): Promise<BenchResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const megapixels = options.megapixels ?? [12, 24];
+  const variants = options.variants ?? 3;
+  const rounds = options.rounds ?? 3;
+  const workDir = await mkdtemp(join(tmpdir(), 'stockroom-bench-images-'));
+  let stopCloud: (() => Promise<void>) | undefined;
+  try {
+    let s3Target = options.s3;
+    if (!s3Target) {
+      const { startLocalCloud } = await import('../local/cloud.ts');
+      const cloud = await startLocalCloud({
+        dataDir: join(workDir, 'cloud'),
+        inMemory: true,
+        verbose: false,
+        functions: [],
+      });
+      stopCloud = () => cloud.stop();
+      s3Target = {
+        endpoint: cloud.endpoints.endpoints.s3,
+        region: cloud.endpoints.region,
+        uploadsBucket: cloud.endpoints.buckets.uploads,
+        thumbnailsBucket: cloud.endpoints.buckets.thumbnails,
+      };
+    }
+    const s3 = new S3Client({
+      endpoint: s3Target.endpoint,
+      region: s3Target.region,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+
+    const metrics: Record<string, number> = {};
+    const targets: BenchTarget[] = [];
+    const notes: string[] = [
+      `widths ${WIDTHS.join(',')} as ${FORMAT} q${QUALITY}; ${variants} photos × ${rounds} rounds per size and side, after a warm-up image`,
+      'each side runs in its own child process; the local S3 runs in this process, on the same cores',
+      `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), concurrency ${sharp.concurrency()}, SIMD ${sharp.simd()}`,
+    ];
+    for (const mp of megapixels) {
+      const files: string[] = [];
+      const keys: string[] = [];
+      let bytes = 0;
+      for (let variant = 0; variant < variants; variant++) {
+        const photo = await photoLikeJpeg(mp, variant + mp);
+        bytes += photo.length;
+        const file = join(workDir, `${mp}mp-${variant}.jpg`);
+        await writeFile(file, photo);
+        files.push(file);
+        const key = `images/bench/${mp}mp photo ${variant}.jpg`;
+        keys.push(key);
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: s3Target.uploadsBucket,
+            Key: key,
+            Body: photo,
+            ContentType: 'image/jpeg',
+          }),
+        );
+      }
+      log(`images: ${mp} MP, ${variants} photos averaging ${(bytes / variants / 1e6).toFixed(1)} MB`);
+
+      const s3Job = { keys, uploadsBucket: s3Target.uploadsBucket };
+      const raw = await runWorker({ mode: 'raw', files, rounds, inFlight: 1 }, s3Target);
+      const handler = await runWorker({ mode: 'handler', files, rounds, inFlight: 1, ...s3Job }, s3Target);
+      const rawClone = await runWorker({ mode: 'raw-clone', files, rounds, inFlight: 1 }, s3Target);
+      const download = await runWorker({ mode: 'download', files, rounds, inFlight: 1, ...s3Job }, s3Target);
+      const rawBusy = await runWorker({ mode: 'raw', files, rounds, inFlight: BUSY_IN_FLIGHT }, s3Target);
+      const handlerBusy = await runWorker(
+        { mode: 'handler', files, rounds, inFlight: BUSY_IN_FLIGHT, ...s3Job },
+        s3Target,
+      );
+
+      const rate = (result: WorkerResult): number => result.images / result.seconds;
+      const msPerImage = (result: WorkerResult): number => (result.seconds * 1000) / result.images;
+      const cpuMsPerImage = (result: WorkerResult): number => (result.cpuSeconds * 1000) / result.images;
+      const sequentialRatio = rate(handler) / rate(raw);
+      const busyRatio = rate(handlerBusy) / rate(rawBusy);
+      const cpuRatio = cpuMsPerImage(raw) / cpuMsPerImage(handler);
+      Object.assign(metrics, {
+        [`${mp}mp_raw_images_per_s`]: round(rate(raw)),
+        [`${mp}mp_raw_clone_images_per_s`]: round(rate(rawClone)),
+        [`${mp}mp_handler_images_per_s`]: round(rate(handler)),
+        [`${mp}mp_handler_to_raw_ratio`]: round(sequentialRatio),
+        [`${mp}mp_raw_images_per_s_${BUSY_IN_FLIGHT}_in_flight`]: round(rate(rawBusy)),
+        [`${mp}mp_handler_images_per_s_${BUSY_IN_FLIGHT}_in_flight`]: round(rate(handlerBusy)),
+        [`${mp}mp_handler_to_raw_ratio_${BUSY_IN_FLIGHT}_in_flight`]: round(busyRatio),
+        [`${mp}mp_raw_ms_per_image`]: round(msPerImage(raw)),
+        [`${mp}mp_handler_ms_per_image`]: round(msPerImage(handler)),
+        [`${mp}mp_s3_get_ms_per_image`]: round(msPerImage(download)),
+        [`${mp}mp_raw_cpu_ms_per_image`]: round(cpuMsPerImage(raw)),
+        [`${mp}mp_handler_cpu_ms_per_image`]: round(cpuMsPerImage(handler)),
+        [`${mp}mp_raw_peak_rss_mb`]: Math.round(raw.maxRssMb),
+        [`${mp}mp_handler_peak_rss_mb`]: Math.round(handler.maxRssMb),
+      });
+      log(
+        `images: ${mp} MP, one at a time — raw sharp ${msPerImage(raw).toFixed(0)} ms/image ` +
+          `(clone() per size: ${msPerImage(rawClone).toFixed(0)}), handler path ${msPerImage(handler).toFixed(0)} ms/image ` +
+          `= ${sequentialRatio.toFixed(2)}× raw throughput, of which GetObject alone ${msPerImage(download).toFixed(0)} ms; ` +
+          `CPU/image raw ${cpuMsPerImage(raw).toFixed(0)} ms, handler ${cpuMsPerImage(handler).toFixed(0)} ms`,
+      );
+      log(
+        `images: ${mp} MP, ${BUSY_IN_FLIGHT} in flight — raw sharp ${rate(rawBusy).toFixed(2)}/s, handler path ${rate(handlerBusy).toFixed(2)}/s ` +
+          `= ${busyRatio.toFixed(2)}× raw; peak RSS (one at a time) handler ${handler.maxRssMb.toFixed(0)} MB, raw ${raw.maxRssMb.toFixed(0)} MB`,
+      );
+      targets.push({
+        name: `${mp} MP handler throughput / raw sharp, ${BUSY_IN_FLIGHT} in flight`,
+        value: round(busyRatio),
+        target: `>= ${THROUGHPUT_RATIO_TARGET}`,
+        pass: busyRatio >= THROUGHPUT_RATIO_TARGET,
+      });
+      targets.push({
+        name: `${mp} MP handler throughput / raw sharp, one at a time (informational: includes waiting on S3)`,
+        value: round(sequentialRatio),
+        target: 'informational',
+        pass: true,
+      });
+      targets.push({
+        name: `${mp} MP handler CPU efficiency (raw CPU / handler CPU per image)`,
+        value: round(cpuRatio),
+        target: `>= ${THROUGHPUT_RATIO_TARGET}`,
+        pass: cpuRatio >= THROUGHPUT_RATIO_TARGET,
+      });
+      if (mp >= 24) {
+        targets.push({
+          name: `${mp} MP handler peak RSS (MB)`,
+          value: Math.round(handler.maxRssMb),
+          target: `< ${RSS_LIMIT_MB}`,
+          pass: handler.maxRssMb < RSS_LIMIT_MB,
+        });
+      }
+    }
+    s3.destroy();
+    return { name: 'images', metrics, targets, notes };
+  } finally {
+    await stopCloud?.();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+const round = (value: number): number => Math.round(value * 100) / 100;
+
+async function runWorker(job: WorkerJob, s3: NonNullable<BenchImagesOptions['s3']>): Promise<WorkerResult> {
+  const jobFile = join(tmpdir(), `stockroom-bench-job-${process.pid}-${Date.now()}.json`);
+  await writeFile(jobFile, JSON.stringify(job));
+  try {
+    // The handler reads its configuration from its own (the child's) environment, exactly
+    // as in Lambda; nothing here changes this process's environment.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AWS_REGION: s3.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      STOCKROOM_LOCAL_CLOUD: '1',
+      UPLOADS_BUCKET: s3.uploadsBucket,
+      THUMBNAILS_BUCKET: s3.thumbnailsBucket,
+      THUMBNAIL_WIDTHS: WIDTHS.join(','),
+      THUMBNAIL_FORMAT: FORMAT,
+      THUMBNAIL_QUALITY: String(QUALITY),
+      POWERTOOLS_SERVICE_NAME: 'thumbnails',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    };
+    delete env.AWS_PROFILE;
+    delete env.AWS_SESSION_TOKEN;
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', self, '--images-worker', jobFile], {
+        env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0
+          ? resolve(stdout)
+          : reject(new Error(`images bench worker (${job.mode}) exited with ${code}`)),
+      );
+    });
+    const line = output.trim().split('\n').pop() ?? '';
+    return JSON.parse(line) as WorkerResult;
+  } finally {
+    await rm(jobFile, { force: true });
+  }
+}
+
+/** One side of the comparison, in a fresh process. Prints one JSON line. */
+async function worker(jobFile: string): Promise<void> {
+  const job = JSON.parse(await readFile(jobFile, 'utf8')) as WorkerJob;
+  const photos = await Promise.all(job.files.map((file) => readFile(file)));
+  let work: (index: number) => Promise<void>;
+
+  if (job.mode === 'handler') {
+    const { handler } = await import('../functions/thumbnails/handler.ts');
+    let sequence = 0;
+    const context = {
+      functionName: 'thumbnails',
+      awsRequestId: 'bench',
+      getRemainingTimeInMillis: () => 60_000,
+    };
+    work = async (index) => {
+      const key = job.keys?.[index] ?? '';
+      sequence += 1;
+      const event = {
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            eventName: 'ObjectCreated:Put',
+            s3: {
+              bucket: { name: job.uploadsBucket },
+              object: {
+                key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+                size: photos[index]?.length,
+                // Like S3's: growing for every event of a key, across worker processes too.
+                sequencer:
+                  `${Date.now().toString(16)}${sequence.toString(16).padStart(8, '0')}`.toUpperCase(),
+              },
+            },
+          },
+        ],
+      };
+      const summary = (await handler(event as never, context as never)) as { records: { status: string }[] };
+      if (summary.records[0]?.status !== 'processed')
+        throw new Error(`not processed: ${JSON.stringify(summary)}`);
+    };
+  } else if (job.mode === 'download') {
+    // Only GetObject and reading the body: the local S3's share of the handler's time.
+    const { S3Client: Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const { readBody } = await import('../functions/thumbnails/thumbnailer.ts');
+    const client = new Client({
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    work = async (index) => {
+      const response = await client.send(
+        new GetObjectCommand({ Bucket: job.uploadsBucket, Key: job.keys?.[index] }),
+      );
+      await readBody(response.Body, response.ContentLength, 60_000_000);
+    };
+  } else if (job.mode === 'raw') {
+    // Raw sharp with the same pipeline as the handler (one decode, every width), in memory.
+    const { ThumbnailRenderer } = await import('../functions/thumbnails/render.ts');
+    sharp.cache(false);
+    const renderer = new ThumbnailRenderer({
+      widths: WIDTHS,
+      format: FORMAT,
+      quality: QUALITY,
+      maxInputPixels: 50_000_000,
+      allowSvg: false,
+    });
+    work = async (index) => {
+      await renderer.render(photos[index] ?? Buffer.alloc(0));
+    };
+  } else {
+    // The textbook way: clone() per size (each size decodes the source again).
+    sharp.cache(false);
+    work = async (index) => {
+      const source = sharp(photos[index], { failOn: 'error', autoOrient: true });
+      await Promise.all(
+        WIDTHS.map((width) =>
+          source
+            .clone()
+            .resize({ width, withoutEnlargement: true })
+            .toColourspace('srgb')
+            .webp({ quality: QUALITY })
+            .toBuffer(),
+        ),
+      );
+    };
+  }
+
+  await work(0);
+  const order: number[] = [];
+  for (let round = 0; round < job.rounds; round++) {
+    for (let index = 0; index < photos.length; index++) order.push(index);
+  }
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  // A pool of `inFlight` lanes; consecutive images are different photos (and keys), so two
+  // lanes never write the same thumbnails at once while there are more photos than lanes.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: job.inFlight }, async () => {
+      while (next < order.length) {
+        const index = order[next++] ?? 0;
+        await work(index);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const result: WorkerResult = {
+    images: order.length,
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+if (process.argv[2] === '--images-worker' && process.argv[3]) {
+  await worker(process.argv[3]);
+} else if (process.argv[1] === self) {
+  const result = await benchImages();
+  console.log(JSON.stringify(result, null, 2));
+  process.exitCode = result.targets.every((target) => target.pass) ? 0 : 1;
+}
