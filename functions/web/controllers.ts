@@ -13,6 +13,7 @@ import {
   listStoreSummaries,
   queryStoreItems,
   readThumbnail,
+  ShortLivedCache,
 } from './data.ts';
 import {
   type HttpEvent,
@@ -56,10 +57,14 @@ export interface WebDependencies {
   s3: S3Client;
   imageIndex: ImageIndex;
   now?: () => Date;
+  /** How long the store summaries are reused per container (ms). Default SUMMARIES_TTL_MS. */
+  summariesTtlMs?: number;
 }
 
 export type Controller = (event: HttpEvent) => Promise<HttpResponse>;
 
+/** The dashboard's summaries are read at most once a second per container (see ShortLivedCache). */
+export const SUMMARIES_TTL_MS = 1000;
 /** Rows per page on the store page. */
 export const STORE_PAGE_SIZE = 50;
 /** Presigned POSTs are short-lived: the browser uses one straight away. */
@@ -161,6 +166,10 @@ function readJsonBody(event: HttpEvent): unknown {
 export function createControllers(dependencies: WebDependencies) {
   const { config, documentClient, s3, imageIndex } = dependencies;
   const now = dependencies.now ?? (() => new Date());
+  const summaries = new ShortLivedCache(
+    () => listStoreSummaries(documentClient, config.storeSummariesTable),
+    dependencies.summariesTtlMs ?? SUMMARIES_TTL_MS,
+  );
   const chromeFor = (event: HttpEvent): PageChrome => {
     const uploadedKey = uploadedKeyOf(event);
     return {
@@ -175,10 +184,8 @@ export function createControllers(dependencies: WebDependencies) {
     return items;
   }
 
-  const dashboardPage: Controller = async (event) => {
-    const summaries = await listStoreSummaries(documentClient, config.storeSummariesTable);
-    return htmlResponse(renderDashboardPage(summaries, chromeFor(event)));
-  };
+  const dashboardPage: Controller = async (event) =>
+    htmlResponse(renderDashboardPage(await summaries.get(), chromeFor(event)));
 
   const storePage: Controller = async (event) => {
     const store = pathParameter(event, 'store', storeName);
@@ -214,10 +221,8 @@ export function createControllers(dependencies: WebDependencies) {
     );
   };
 
-  const apiStores: Controller = async () => {
-    const summaries = await listStoreSummaries(documentClient, config.storeSummariesTable);
-    return jsonResponse({ stores: summaries.map(summaryJson) });
-  };
+  const apiStores: Controller = async () =>
+    jsonResponse({ stores: (await summaries.get()).map(summaryJson) });
 
   const apiStoreItems: Controller = async (event) => {
     const store = pathParameter(event, 'store', storeName);

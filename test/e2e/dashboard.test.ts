@@ -204,11 +204,15 @@ describe('dashboard in a browser', () => {
       const summary = await summaryOf(STORE);
       return summary?.itemCount === 4 && summary.totalUnits === 24 ? true : undefined;
     });
-    await page.goto(cloud.endpoints.endpoints.http);
-    const cells = await page
-      .locator('tbody tr', { has: page.getByRole('link', { name: STORE }) })
-      .locator('td')
-      .allInnerTexts();
+    // The dashboard reuses the summaries for up to a second: reload until it shows them.
+    const cells = await poll('the dashboard to show the new counts', async () => {
+      await page.goto(cloud.endpoints.endpoints.http);
+      const shown = await page
+        .locator('tbody tr', { has: page.getByRole('link', { name: STORE }) })
+        .locator('td')
+        .allInnerTexts();
+      return shown[0] === '4' ? shown : undefined;
+    });
     await page.goto(`${cloud.endpoints.endpoints.http}/stores/${STORE}?status=out`);
     const outOfStock = await page.getByRole('rowheader').allInnerTexts();
     await page.screenshot({ path: join(ARTIFACTS, 'after-upload.png'), fullPage: true });

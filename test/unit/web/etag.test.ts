@@ -67,3 +67,24 @@ describe('ETag and 304', () => {
     expect(ifNoneMatchSatisfied(undefined, '"abc"')).toBe(false);
   });
 });
+
+describe('summaries cache', () => {
+  it('reads the summaries once per TTL, concurrent requests sharing one Scan', async () => {
+    // Prepare
+    const { handler, clients } = makeHandler({ summariesTtlMs: 60_000 });
+    const dynamo = mockClient(clients.documentClient);
+    dynamo.on(ScanCommand).resolves({ Items: [store('s1', 3)] });
+
+    // Act
+    const responses = await Promise.all([
+      call(handler, httpEvent('GET', '/')),
+      call(handler, httpEvent('GET', '/api/stores')),
+      call(handler, httpEvent('GET', '/api/stores')),
+    ]);
+    await call(handler, httpEvent('GET', '/'));
+
+    // Assess
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200]);
+    expect(dynamo.commandCalls(ScanCommand)).toHaveLength(1);
+  });
+});

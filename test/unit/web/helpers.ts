@@ -42,7 +42,12 @@ export function testLogger(captured: Captured = { errors: [] }): Logger {
 }
 
 export function makeHandler(
-  overrides: { config?: Partial<WebConfig>; captured?: Captured; now?: () => Date } = {},
+  overrides: {
+    config?: Partial<WebConfig>;
+    captured?: Captured;
+    now?: () => Date;
+    summariesTtlMs?: number;
+  } = {},
   clients = testClients(),
 ) {
   const config = { ...testConfig, ...overrides.config };
@@ -52,6 +57,7 @@ export function makeHandler(
     s3: clients.s3,
     imageIndex: new ImageIndex(clients.s3, config.thumbnailsBucket, 0),
     logger: testLogger(overrides.captured),
+    summariesTtlMs: overrides.summariesTtlMs ?? 0,
     ...(overrides.now ? { now: overrides.now } : {}),
   });
   return { handler, clients, config };
