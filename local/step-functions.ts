@@ -214,6 +214,12 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
             validationOptions: { checkArn: false },
           });
           const execution = stateMachine.run((input ?? {}) as never, {
+            // The context object (`$$.Execution.Name`, …) as Step Functions fills it.
+            // https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html
+            context: {
+              Execution: { Id: executionArn, Name: name, StartTime: startDate.toISOString() },
+              StateMachine: { Id: machine.arn, Name: machine.name },
+            },
             overrides: {
               taskResourceLocalHandlers: machine.handlers as never,
               retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((state) => [state, 50])),
