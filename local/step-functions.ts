@@ -247,8 +247,14 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
           description.status = 'SUCCEEDED';
           description.output = JSON.stringify(output);
         } catch (error) {
-          const failure = error as { name?: string; message?: string; cause?: unknown };
-          description.status = failure.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
+          const thrown = error as { name?: string; message?: string; cause?: unknown };
+          // aws-local-stepfunctions wraps the state's error (a Fail state's Error/Cause, or a
+          // Task's uncaught error) in an ExecutionError: report the inner one, as AWS does.
+          const failure =
+            thrown.name === 'ExecutionError' && thrown.cause instanceof Error
+              ? (thrown.cause as { name?: string; message?: string; cause?: unknown })
+              : thrown;
+          description.status = thrown.name === 'ExecutionAbortedError' ? 'ABORTED' : 'FAILED';
           const info = failure as { error?: string; cause?: string };
           description.error = description.error ?? info.error ?? failure.name ?? 'Error';
           description.cause =

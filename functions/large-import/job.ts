@@ -14,6 +14,8 @@ export const largeImportInputSchema = z.object({
   key: z.string().min(1),
   versionId: z.string().optional(),
   etag: z.string().optional(),
+  /** Overrides LARGE_IMPORT_RANGE_BYTES for this execution (an operator's re-run, tests). */
+  rangeBytes: z.number().int().min(1).optional(),
 });
 export type LargeImportInput = z.infer<typeof largeImportInputSchema>;
 

@@ -77,7 +77,7 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
   job.updatedAt = (object.LastModified ?? new Date(startedAt)).toISOString();
 
   const gzipped = input.key.toLowerCase().endsWith('.gz');
-  const planner = new RangePlanner(config.rangeBytes);
+  const planner = new RangePlanner(input.rangeBytes ?? config.rangeBytes);
   const staging = gzipped
     ? new StagingUpload(s3, config.uploadsBucket, `${partsPrefix}source.csv`)
     : undefined;
