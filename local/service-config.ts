@@ -53,6 +53,7 @@ export interface FunctionDefinition {
   environment?: Record<string, Json>;
   events?: FunctionEvent[];
   maximumRetryAttempts?: number;
+  reservedConcurrency?: number;
   destinations?: { onFailure?: { arn: Json; type?: string } | string };
 }
 
