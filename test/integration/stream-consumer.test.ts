@@ -21,7 +21,11 @@ const consumers: StreamConsumer[] = [];
 
 beforeAll(async () => {
   dynamoDb = await startDynamoDb({ port: 0, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  streams = new DynamoDBStreamsClient({ endpoint: dynamoDb.url, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  streams = new DynamoDBStreamsClient({
+    endpoint: dynamoDb.url,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+  });
 });
 
 afterEach(async () => {
@@ -50,7 +54,9 @@ async function createStreamTable(): Promise<{ table: string; streamArn: string }
 
 async function putItems(table: string, ids: string[]): Promise<void> {
   for (const id of ids) {
-    await dynamoDb.client.send(new PutItemCommand({ TableName: table, Item: { id: { S: id }, n: { N: '1' } } }));
+    await dynamoDb.client.send(
+      new PutItemCommand({ TableName: table, Item: { id: { S: id }, n: { N: '1' } } }),
+    );
   }
 }
 
@@ -118,10 +124,18 @@ describe('the local DynamoDB stream mapping', () => {
     const { table, streamArn } = await createStreamTable();
     const { batches } = consume(
       streamArn,
-      { arn: streamArn, batchSize: 10, batchWindow: 1, functionResponseType: 'ReportBatchItemFailures', maximumRetryAttempts: 3 },
+      {
+        arn: streamArn,
+        batchSize: 10,
+        batchWindow: 1,
+        functionResponseType: 'ReportBatchItemFailures',
+        maximumRetryAttempts: 3,
+      },
       (records, attempt) => {
         const failing = records.find((record) => record.dynamodb?.Keys?.id?.S === 'b');
-        return attempt === 1 && failing ? { batchItemFailures: [{ itemIdentifier: failing.dynamodb?.SequenceNumber }] } : {};
+        return attempt === 1 && failing
+          ? { batchItemFailures: [{ itemIdentifier: failing.dynamodb?.SequenceNumber }] }
+          : {};
       },
     );
 
@@ -141,9 +155,16 @@ describe('the local DynamoDB stream mapping', () => {
     const { table, streamArn } = await createStreamTable();
     const { batches, failures } = consume(
       streamArn,
-      { arn: streamArn, batchSize: 10, batchWindow: 1, bisectBatchOnFunctionError: true, maximumRetryAttempts: 2 },
+      {
+        arn: streamArn,
+        batchSize: 10,
+        batchWindow: 1,
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 2,
+      },
       (records) => {
-        if (records.some((record) => record.dynamodb?.Keys?.id?.S === 'poison')) throw new Error('cannot handle');
+        if (records.some((record) => record.dynamodb?.Keys?.id?.S === 'poison'))
+          throw new Error('cannot handle');
       },
     );
 
