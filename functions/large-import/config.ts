@@ -69,7 +69,7 @@ export const handOffEnvironmentSchema = z.object({
     .number()
     .int()
     .min(0)
-    .default(32 * 1024 * 1024),
+    .default(24 * 1024 * 1024),
 });
 
 export type HandOffEnvironment = z.infer<typeof handOffEnvironmentSchema>;
