@@ -201,13 +201,15 @@ export class RangePlanner {
   }
 
   #markContent(fieldStart: boolean): void {
-    this.#recordHasContent = true;
     this.#atFieldStart = fieldStart;
   }
 
   #consume(byte: number): void {
     this.#offset += 1;
     if (!this.#headerDone) {
+      // The import skips blank records (every field empty once trimmed: `,,`, spaces, `""`),
+      // the header included: only another byte makes the record the header.
+      if (!BLANK_BYTES.has(byte)) this.#recordHasContent = true;
       if (this.#header.length >= MAX_HEADER_BYTES) {
         throw new HeaderTooLargeError(`no header row ends within the first ${MAX_HEADER_BYTES} bytes`);
       }
@@ -251,6 +253,7 @@ export class RangePlanner {
 }
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
+const BLANK_BYTES = new Set([0x20, 0x09, COMMA, QUOTE, CR, LF]);
 
 function trimLineBreaks(bytes: number[]): number[] {
   let end = bytes.length;
