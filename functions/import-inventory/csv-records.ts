@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { CsvError, type InfoRecord, type Options, parse } from 'csv-parse';
+import { type CsvError, parse } from 'csv-parse';
 import { InventoryFileRejectedError } from './errors.ts';
 
 /** The longest record accepted, in characters; longer is malformed (e.g. an unclosed quote). */
@@ -143,62 +143,78 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
 /**
  * Parses RFC 4180 CSV text into records, each with the line it starts on, in constant
  * memory. Quoted fields may hold commas, doubled quotes and line breaks; LF, CRLF and CR
- * line endings are all accepted. Empty lines are skipped. A record with an unterminated
- * quote is malformed and rejects the file (everything after it would be swallowed).
+ * line endings are all accepted. Empty lines come out as a record of one empty field (the
+ * caller skips blank records), so that every physical line is accounted for.
  *
- * Line numbers: csv-parse's `info.lines` counts every CR and every LF inside a quoted field
- * as a line, so a CRLF inside quotes counts twice. We correct for that, then step back over
- * the line breaks inside the record to find the line it starts on.
+ * Line numbers are counted here rather than taken from csv-parse's `info`: building that
+ * object for every record triples the garbage per row (and the heap's peak), and its `lines`
+ * counts a CRLF inside quotes twice. A record spans its inner line breaks plus one.
+ *
+ * A structural error (a quote never closed, a record over MAX_RECORD_CHARACTERS) rejects
+ * the file, naming the line the broken record starts on. csv-parse reports it through
+ * `on_skip` while records parsed before it may still wait in the stream's buffer, so the
+ * error is raised once exactly those records have been handed out.
  *
  * `firstLine` is the file line of the first character of `text` (1 for a whole file; the
  * Step Functions path passes the line a byte range starts on).
  */
 export async function* readCsvRecords(text: AsyncIterable<string>, firstLine = 1): AsyncGenerator<CsvRecord> {
-  let doubleCounted = 0;
-  let lastEndLine = firstLine - 1;
-  // Lines are worked out as each record is parsed (not as it is consumed), so that an error
-  // can name the last good line even while parsed records still wait in the stream buffer.
-  const numberRecord = (fields: string[], info: InfoRecord): CsvRecord => {
-    let breaks = 0;
-    for (const field of fields) {
-      if (field.includes('\n') || field.includes('\r')) {
-        const crlf = countOccurrences(field, '\r\n');
-        doubleCounted += crlf;
-        breaks += countOccurrences(field, '\n') + countOccurrences(field, '\r') - crlf;
-      }
-    }
-    lastEndLine = firstLine - 1 + info.lines - doubleCounted;
-    return { fields, line: lastEndLine - breaks };
-  };
-  const options: Options<CsvRecord, string[]> = {
-    skip_empty_lines: true,
+  let failure: { error: CsvError; afterRecords: number } | undefined;
+  const parser = parse({
     relax_column_count: true,
     // A quote inside an unquoted field (`12" pipe`) is kept as text, as spreadsheets write it.
     relax_quotes: true,
     // Bounds memory when a quote is never closed (the parser would otherwise buffer the rest
     // of the file as one field). Valid rows are a few KB: keys are capped at 3 KB together.
     max_record_size: MAX_RECORD_CHARACTERS,
-    on_record: numberRecord,
-  };
-  // csv-parse's typings tie `on_record` to `columns`; we map arrays to CsvRecord ourselves.
-  const parser = parse(options as unknown as Options);
+    skip_records_with_error: true,
+    on_skip: (error) => {
+      if (error && !failure) {
+        const records = typeof error.records === 'number' ? error.records : 0;
+        failure = { error, afterRecords: records };
+      }
+      return undefined;
+    },
+  });
   const input = Readable.from(text, { objectMode: false });
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
-  try {
-    for await (const record of parser as AsyncIterable<CsvRecord>) yield record;
-  } catch (error) {
-    if (error instanceof CsvError) {
+  let line = firstLine;
+  let handedOut = 0;
+  const failIfBroken = (): void => {
+    if (failure && handedOut >= failure.afterRecords) {
+      const reason = failure.error.message.replace(/ at line \d+/, '').replace(/,? value is .*$/s, '');
       throw new InventoryFileRejectedError(
         'malformed_csv',
-        `malformed CSV in the record after line ${lastEndLine}: ${error.message.replace(/ at line \d+/, '')}`,
-        { cause: error },
+        `malformed CSV in the record starting at line ${line}: ${reason}`,
+        { cause: failure.error },
       );
     }
-    throw error;
+  };
+  try {
+    for await (const fields of parser as AsyncIterable<string[]>) {
+      failIfBroken();
+      const record: CsvRecord = { fields, line };
+      line += innerLineBreaks(fields) + 1;
+      handedOut += 1;
+      yield record;
+    }
+    failIfBroken();
   } finally {
     input.destroy();
   }
+}
+
+/** Line breaks inside a record's fields: CRLF, CR and LF each count once. */
+export function innerLineBreaks(fields: readonly string[]): number {
+  let breaks = 0;
+  for (const field of fields) {
+    if (field.includes('\n') || field.includes('\r')) {
+      breaks +=
+        countOccurrences(field, '\n') + countOccurrences(field, '\r') - countOccurrences(field, '\r\n');
+    }
+  }
+  return breaks;
 }
 
 function countOccurrences(text: string, search: string): number {

@@ -1,4 +1,4 @@
-import { type CsvRecord, decodeUtf8, readCsvRecords } from './csv-records.ts';
+import { type CsvRecord, decodeUtf8, innerLineBreaks, readCsvRecords } from './csv-records.ts';
 import { InventoryFileRejectedError } from './errors.ts';
 import type { RowErrorLog } from './report.ts';
 import { type ColumnLayout, type InventoryRow, resolveColumns, validateInventoryRow } from './rows.ts';
@@ -63,12 +63,12 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
   const records = readCsvRecords(decodeUtf8(options.source, firstLine), firstLine);
   try {
     for await (const record of records) {
+      if (isBlank(record)) continue;
       if (!layout) {
         layout = resolveColumns(record.fields);
         lastLine = endLineOf(record);
         continue;
       }
-      if (isBlank(record)) continue;
       rowsRead += 1;
       const result = validateInventoryRow(record.fields, layout);
       if (result.ok) {
@@ -114,6 +114,7 @@ export async function checkInventoryFile(
   let header: ColumnLayout | undefined;
   let records = 0;
   for await (const record of readCsvRecords(decodeUtf8(source))) {
+    if (isBlank(record)) continue;
     if (!header) {
       header = resolveColumns(record.fields);
       continue;
@@ -137,11 +138,5 @@ function isBlank(record: CsvRecord): boolean {
 }
 
 function endLineOf(record: CsvRecord): number {
-  let line = record.line;
-  for (const field of record.fields) {
-    if (field.includes('\n') || field.includes('\r')) {
-      line += (field.match(/\r\n|\r|\n/g) ?? []).length;
-    }
-  }
-  return line;
+  return record.line + innerLineBreaks(record.fields);
 }

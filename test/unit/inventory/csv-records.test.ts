@@ -86,8 +86,15 @@ describe('readCsvRecords', () => {
     // Act
     const result = await records(text, 5);
 
-    // Assess
-    expect(result.map((r) => r.line)).toEqual([1, 2, 3, 7, 8]);
+    // Assess: the empty line comes out as one empty field, so every line is accounted for.
+    expect(result.map((r) => [r.line, r.fields.length])).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+      [6, 1],
+      [7, 3],
+      [8, 3],
+    ]);
   });
 
   it('starts numbering at firstLine for a byte range of a larger file', async () => {
@@ -112,7 +119,7 @@ describe('readCsvRecords', () => {
     expect(result[1]?.fields).toEqual(['s1', '12" pipe', '5']);
   });
 
-  it('rejects a quote that is never closed, naming the line after the last good record', async () => {
+  it('rejects a quote that is never closed, naming the line its record starts on', async () => {
     // Prepare
     const text = 'store,item,count\ns1,a,1\ns1,"b,2\ns1,c,3\n';
 
@@ -121,7 +128,18 @@ describe('readCsvRecords', () => {
 
     // Assess
     expect(error.reason).toBe('malformed_csv');
-    expect(error.message).toContain('after line 2');
+    expect(error.message).toContain('the record starting at line 3');
+  });
+
+  it('names the right line for a broken record far into the file, past buffered records', async () => {
+    // Prepare: 5000 good rows arrive in one chunk with the broken one.
+    const text = `store,item,count\n${'s1,a,1\n'.repeat(5000)}s1,"b,2\n`;
+
+    // Act
+    const error = await rejection(records(text, 1 << 20));
+
+    // Assess
+    expect(error.message).toContain('the record starting at line 5002');
   });
 
   it('rejects a record longer than the cap instead of buffering the rest of the file', async () => {

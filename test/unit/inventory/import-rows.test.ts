@@ -69,6 +69,15 @@ describe('importInventoryRows', () => {
     expect(errors.errorsTotal).toBe(0);
   });
 
+  it('finds the header after blank lines and keeps counting lines from the top', async () => {
+    // Act
+    const { rows, errors } = await importText('\n\nstore,item,count\ns1,a,1\ns1,b,x\n');
+
+    // Assess
+    expect(rows).toEqual([{ store: 's1', item: 'a', count: 1 }]);
+    expect(errors.errors.map((e) => e.line)).toEqual([5]);
+  });
+
   it('imports nothing from a header-only file', async () => {
     // Act
     const { result, rows } = await importText('store,item,count\r\n');
