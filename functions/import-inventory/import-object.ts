@@ -211,7 +211,7 @@ function bytesOf(output: GetObjectCommandOutput, gzipped: boolean): AsyncIterabl
 }
 
 function isMissingObject(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound');
+  return error instanceof Error && ['NoSuchKey', 'NoSuchVersion', 'NotFound'].includes(error.name);
 }
 
 function isPreconditionFailed(error: unknown): boolean {
