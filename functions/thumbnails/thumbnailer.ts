@@ -195,6 +195,10 @@ export class ImageThumbnailer {
     // GetObject is sent alongside the staleness check (one round trip instead of two); its
     // body is read only once the event is known to be current.
     const opening = tooLarge ? undefined : this.#openSource(event);
+    // Marked as handled now: if it fails while the staleness check is still in flight, the
+    // rejection must not count as unhandled (Lambda's runtime fails the invocation for
+    // that). Awaiting `opening` below still throws the error.
+    opening?.catch(() => undefined);
     let stored: (string | undefined)[];
     try {
       stored = await Promise.all(targets.map((target) => this.#storedSequencer(target)));
