@@ -222,20 +222,22 @@ async function importCsv(
   const key = `inventory/bench-${run}-${label}.csv`;
   const bucket = cloud.endpoints.buckets.uploads;
 
+  // The upload is the client's work (the local S3 runs in this process too): memory is
+  // measured from the moment it completes, which is when the import starts.
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: createReadStream(path),
+      ContentLength: (await stat(path)).size,
+    }),
+  );
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
   const sampler = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
   }, 25);
   try {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: createReadStream(path),
-        ContentLength: (await stat(path)).size,
-      }),
-    );
     const deadline = Date.now() + 900_000;
     for (;;) {
       const report = await readReport(s3, bucket, key);
