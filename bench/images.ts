@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import type { BenchResult, BenchTarget } from './types.ts';
 
 export interface BenchImagesOptions {
   /** Photo sizes to measure, in megapixels (3:2). Default 12 and 24. */
@@ -34,20 +35,7 @@ export interface BenchImagesOptions {
   log?: (line: string) => void;
 }
 
-export interface BenchTarget {
-  name: string;
-  value: number;
-  target: string;
-  pass: boolean;
-}
-
-export interface BenchResult {
-  name: string;
-  /** Flat numbers, named with their unit. */
-  metrics: Record<string, number>;
-  targets: BenchTarget[];
-  notes: string[];
-}
+export type { BenchResult, BenchTarget };
 
 /** Same settings as serverless.yml's defaults. */
 const WIDTHS = [200, 400];

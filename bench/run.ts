@@ -12,6 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../local/service-config.ts';
+import type { BenchResult } from './types.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -28,29 +29,35 @@ const fixed = (value: number, digits = 2): string =>
   Number.isFinite(value) ? value.toFixed(digits) : String(value);
 const verdict = (pass: boolean): string => (pass ? 'met' : '**not met**');
 
+function standardSection(name: string, result: BenchResult): BenchSection {
+  return {
+    name,
+    passed: result.targets.every((target) => target.pass),
+    body: [
+      '| target | measured | wanted | |',
+      '| --- | --- | --- | --- |',
+      ...result.targets.map(
+        (target) =>
+          `| ${target.name} | ${fixed(target.value)} | ${target.target} | ${verdict(target.pass)} |`,
+      ),
+      '',
+      '| metric | value |',
+      '| --- | --- |',
+      ...Object.entries(result.metrics).map(([metric, value]) => `| ${metric} | ${fixed(value)} |`),
+      '',
+      ...result.notes.map((note) => `- ${note}`),
+    ].join('\n'),
+  };
+}
+
 const runners: Record<string, Runner> = {
   images: async (log) => {
     const { benchImages } = await import('./images.ts');
-    const result = await benchImages({ log });
-    const rows = Object.entries(result.metrics).map(([name, value]) => `| ${name} | ${fixed(value)} |`);
-    const targets = result.targets.map(
-      (target) => `| ${target.name} | ${fixed(target.value)} | ${target.target} | ${verdict(target.pass)} |`,
-    );
-    return {
-      name: 'images',
-      passed: result.targets.every((target) => target.pass),
-      body: [
-        '| target | measured | wanted | |',
-        '| --- | --- | --- | --- |',
-        ...targets,
-        '',
-        '| metric | value |',
-        '| --- | --- |',
-        ...rows,
-        '',
-        ...result.notes.map((note) => `- ${note}`),
-      ].join('\n'),
-    };
+    return standardSection('images', await benchImages({ log }));
+  },
+  web: async (log) => {
+    const { benchWeb } = await import('./web.ts');
+    return standardSection('web', await benchWeb({ log }));
   },
   inventory: async (log) => {
     const { benchInventory } = await import('./inventory.ts');
@@ -67,12 +74,16 @@ const runners: Record<string, Runner> = {
         `| import ÷ one PutItem per row | ${fixed(result.ratios.importVsPerRowPut)}× | ≥ ${result.targets.importVsPerRowPut}× | ${verdict(result.passed.importVsPerRowPut)} |`,
         `| RSS growth, smallest → largest import | ${fixed(result.rssGrowthMb, 1)} MB | < ${result.targets.rssGrowthMb} MB | ${verdict(result.passed.rssGrowthMb)} |`,
         '',
+        '| round | import (S3 → parse → DynamoDB) rows/s | raw BatchWriteItem rows/s | ratio |',
+        '| --- | --- | --- | --- |',
+        ...result.rounds.map(
+          (round, index) =>
+            `| ${index + 1} | ${Math.round(round.import.rowsPerSecond).toLocaleString('en-US')} | ${Math.round(round.rawBatch.rowsPerSecond).toLocaleString('en-US')} | ${fixed(round.ratio)}× |`,
+        ),
+        '',
         '| path | rows | seconds | rows/s |',
         '| --- | --- | --- | --- |',
-        ...result.imports.map((t) =>
-          throughput(`import (S3 → parse → DynamoDB), peak RSS +${fixed(t.peakRssGrowthMb, 1)} MB`, t),
-        ),
-        throughput('raw BatchWriteItem, same concurrency', result.rawBatch),
+        ...result.memory.map((t) => throughput(`import, peak RSS +${fixed(t.peakRssGrowthMb, 1)} MB`, t)),
         throughput('one PutItem per row (the lab’s way)', result.perRowPut),
         '',
         `Alert latency (count set to 0 → message in the outbox), ${result.alertLatencyMs.samples} samples: median ${Math.round(result.alertLatencyMs.median)} ms, p95 ${Math.round(result.alertLatencyMs.p95)} ms.`,
@@ -80,20 +91,6 @@ const runners: Record<string, Runner> = {
     };
   },
 };
-
-// Benches written as separate modules register themselves here when present.
-for (const [name, file, exported] of [
-  ['web', 'web.ts', 'benchWebSection'],
-  ['long-runs', 'long-runs.ts', 'benchLongRunsSection'],
-] as const) {
-  if (!existsSync(join(projectRoot, 'bench', file))) continue;
-  runners[name] = async (log) => {
-    const module = (await import(`./${file}`)) as Record<string, unknown>;
-    const run = module[exported];
-    if (typeof run !== 'function') throw new Error(`bench/${file} does not export ${exported}`);
-    return (await run({ log })) as BenchSection;
-  };
-}
 
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, startLocalCloud } from '../local/cloud.ts';
+import type { BenchResult, BenchTarget } from './types.ts';
 
 export interface BenchWebOptions {
   /** Stores on the dashboard. Default 100. */
@@ -35,20 +36,7 @@ export interface BenchWebOptions {
   log?: (line: string) => void;
 }
 
-export interface BenchTarget {
-  name: string;
-  value: number;
-  target: string;
-  pass: boolean;
-}
-
-export interface BenchResult {
-  name: string;
-  /** Flat numbers, named with their unit. */
-  metrics: Record<string, number>;
-  targets: BenchTarget[];
-  notes: string[];
-}
+export type { BenchResult, BenchTarget };
 
 export interface LoadResult {
   requests: number;

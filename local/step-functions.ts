@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ExecutionDescription, ExecutionStatus } from './aws-endpoint/sfn.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 import type { LocalStack } from './resources.ts';
 import type { Json } from './service-config.ts';
@@ -24,20 +25,7 @@ promiseWithResolvers.withResolvers ??= <T>() => {
   return { promise, resolve, reject };
 };
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-export interface ExecutionDescription {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  startDate: Date;
-  stopDate?: Date;
-  input: string;
-  output?: string;
-  error?: string;
-  cause?: string;
-}
+export type { ExecutionDescription, ExecutionStatus };
 
 export interface LocalStateMachine {
   key: string;
