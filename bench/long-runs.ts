@@ -119,7 +119,7 @@ export async function benchLongRuns(options: LongRunsBenchOptions = {}): Promise
     const direct = await withPeakRss(async () => {
       await cloud.waitForIdle(3_600_000);
       const report = await readReport();
-      if (!report || report.status !== 'completed' || report.rowsImported !== rows) {
+      if (report?.status !== 'completed' || report.rowsImported !== rows) {
         throw new Error(`direct import did not complete: ${JSON.stringify(report)?.slice(0, 300)}`);
       }
       return (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
