@@ -59,6 +59,30 @@ const runners: Record<string, Runner> = {
     const { benchWeb } = await import('./web.ts');
     return standardSection('web', await benchWeb({ log }));
   },
+  'long-runs': async (log) => {
+    const { benchLongRuns } = await import('./long-runs.ts');
+    const result = await benchLongRuns({ log });
+    const row = (label: string, t: { seconds: number; rowsPerSecond: number; peakRssMb: number }) =>
+      `| ${label} | ${fixed(t.seconds, 1)} | ${Math.round(t.rowsPerSecond).toLocaleString('en-US')} | ${Math.round(t.peakRssMb)} MB |`;
+    return {
+      name: 'long-runs',
+      passed: result.passed,
+      body: [
+        `${result.rows.toLocaleString('en-US')} rows (${fixed(result.bytes / 1024 ** 2, 1)} MiB), ${result.ranges} ranges.`,
+        '',
+        '| target | measured | wanted | |',
+        '| --- | --- | --- | --- |',
+        `| workflow ÷ direct single-function import | ${fixed(result.ratio)}× | ≥ ${result.target}× | ${verdict(result.passed)} |`,
+        '',
+        '| path | seconds | rows/s | peak RSS |',
+        '| --- | --- | --- | --- |',
+        row('direct import (one function)', result.direct),
+        row('Step Functions workflow', result.workflow),
+        '',
+        'The estimate for a 10 GB file on AWS, with its arithmetic, is in [long-runs.md](long-runs.md#10-gb-on-aws-an-estimate).',
+      ].join('\n'),
+    };
+  },
   inventory: async (log) => {
     const { benchInventory } = await import('./inventory.ts');
     const result = await benchInventory({ log });
