@@ -1,3 +1,4 @@
+import { createReadStream, type ReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
@@ -67,6 +68,69 @@ export function corsXml(cors: Json): string | undefined {
   return `<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${body}</CORSConfiguration>`;
 }
 
+/** The part of s3rver's FilesystemStore that `readObjectsInLargeChunks` replaces. */
+interface FilesystemStore {
+  getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<unknown>;
+  getMetadata(bucket: string, key: string): Promise<Record<string, string | number>>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
+}
+
+/**
+ * s3rver streams GetObject bodies in fs streams' default 64 KiB reads: ~170 reads, buffers
+ * and socket writes for an 11 MB photo, and as much garbage. 1 MiB reads cut the local
+ * S3's CPU per large GetObject by about a third and its latency with it (measured with the
+ * images benchmark's probes); memory stays bounded by the stream, whatever the object size.
+ */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * The store's getObject, with `READ_CHUNK_BYTES` reads. Otherwise the same as s3rver 3.7's:
+ * metadata first (null when the object is missing), then the byte range asked for, if it
+ * can be satisfied; an unsatisfiable range gets no content (s3rver answers InvalidRange).
+ */
+function readObjectsInLargeChunks(store: FilesystemStore): void {
+  const S3Object = require('s3rver/lib/models/object.js') as new (
+    bucket: string,
+    key: string,
+    content: unknown,
+    metadata: Record<string, string | number>,
+  ) => { range?: { start: number; end: number } };
+  store.getObject = async (bucket, key, options) => {
+    let metadata: Record<string, string | number>;
+    try {
+      metadata = await store.getMetadata(bucket, key);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    const ranged = options !== undefined && (options.start !== undefined || options.end !== undefined);
+    const lastByte = Math.max(0, Number(metadata['content-length']) - 1);
+    const range = {
+      start: options?.start ?? 0,
+      end: Math.min(options?.end ?? Number.POSITIVE_INFINITY, lastByte),
+    };
+    let content: ReadStream | null = null;
+    if (range.start >= 0 && range.end >= range.start) {
+      try {
+        content = await new Promise<ReadStream>((resolve, reject) => {
+          const stream = createReadStream(store.getResourcePath(bucket, key, 'object'), {
+            ...range,
+            highWaterMark: READ_CHUNK_BYTES,
+          })
+            .on('error', reject)
+            .on('open', () => resolve(stream));
+        });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    }
+    const object = new S3Object(bucket, key, content, metadata);
+    if (ranged) object.range = range;
+    return object;
+  };
+}
+
 export interface S3StandInOptions {
   port: number;
   directory: string;
@@ -90,6 +154,7 @@ export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
       return { name: bucket.name, configs: xml ? [xml] : [] };
     }),
   });
+  readObjectsInLargeChunks((server as unknown as { store: FilesystemStore }).store);
   server.on('event', (event: S3Event) => {
     for (const raw of event.Records) {
       // s3rver's sequencer is the millisecond clock: two writes in one millisecond tie.
