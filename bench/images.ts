@@ -3,9 +3,13 @@
  * local cloud's S3 → sharp → every width → PutObject, plus its HEADs and report) against
  * raw sharp making the same thumbnails from a buffer already in memory, in the same run.
  *
- * Each side runs in its own child process, one image at a time (as one Lambda instance
- * handles one event at a time), after one warm-up image, so that peak RSS
- * (`process.resourceUsage().maxRSS`) is that side's alone and not the generator's.
+ * Both sides run at the same concurrency: `instances` worker processes at once (default 2,
+ * one per core), each handling one image at a time after a warm-up image, as Lambda runs
+ * concurrent invocations in separate instances. One instance's waits on S3 can then overlap
+ * another's CPU, on both sides alike. Rounds alternate the sides; the ratio reported is the
+ * median of the rounds' ratios (the machine is shared and noisy). Peak RSS is per worker
+ * (`VmHWM`), i.e. one instance's. The local S3 runs in this process, and its CPU during a
+ * run is reported too: it shares the cores with the handler, which it would not in AWS.
  *
  * Targets: handler throughput ≥ 0.85 × raw sharp's; peak RSS < 400 MB with 24 MP JPEGs.
  */
@@ -180,7 +184,7 @@ export async function benchImages(options: BenchImagesOptions = {}): Promise<Ben
       `method: ${repetitions} rounds, each running raw sharp then the handler path (alternating, so a burst of load from other work on the shared machine hits one round rather than one side); the throughput ratio is the median of the rounds' ratios, absolute figures the median round's`,
       'the local S3 runs in the benchmark process, on the same cores as both sides: its CPU is counted in the handler path (s3_server_cpu_ms_per_image), unlike in AWS',
       'peak RSS is per instance (the largest worker process), as a Lambda function would see it',
-      `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), concurrency ${sharp.concurrency()}, SIMD ${sharp.simd()}`,
+      `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), SIMD ${sharp.simd()}; libvips threads per image: sharp's default in each worker`,
     ];
     for (const mp of megapixels) {
       const files: string[] = [];
