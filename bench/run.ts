@@ -7,10 +7,13 @@
  * Every figure is a ratio against a reference measured in the same run, because these
  * machines are shared and noisy: absolute numbers are given for context only.
  */
+
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../local/service-config.ts';
 import type { BenchResult } from './types.ts';
 
@@ -140,6 +143,45 @@ async function record(sections: BenchSection[]): Promise<void> {
   await writeFile(file, text.endsWith('\n') ? text : `${text}\n`);
 }
 
+// Each benchmark runs in a process of its own: handler modules are loaded once per process
+// (a warm container) and keep the clients of the first local cloud they were started in.
+const childIndex = process.argv.indexOf('--child');
+if (childIndex >= 0) {
+  const name = process.argv[childIndex + 1] as string;
+  const output = process.argv[childIndex + 2] as string;
+  const section = await (runners[name] as Runner)((line) => console.log(`  ${line}`));
+  await writeFile(output, JSON.stringify(section));
+  process.exit(0);
+}
+
+function runInChild(name: string): Promise<BenchSection> {
+  const output = join(tmpdir(), `stockroom-bench-${process.pid}-${name}.json`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--child', name, output],
+      {
+        stdio: 'inherit',
+        env: process.env,
+      },
+    );
+    child.on('error', reject);
+    child.on('exit', async (code) => {
+      if (code !== 0) {
+        reject(new Error(`bench ${name} exited with ${code}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(await readFile(output, 'utf8')) as BenchSection);
+      } catch (error) {
+        reject(error);
+      } finally {
+        await rm(output, { force: true });
+      }
+    });
+  });
+}
+
 const wanted = process.argv.slice(2).filter((argument) => !argument.startsWith('-'));
 const unknown = wanted.filter((name) => !(name in runners));
 if (unknown.length > 0) {
@@ -148,13 +190,18 @@ if (unknown.length > 0) {
 }
 const selected = wanted.length > 0 ? wanted : Object.keys(runners);
 const sections: BenchSection[] = [];
+let failed = false;
 for (const name of selected) {
   console.log(`\n== bench: ${name}`);
-  const runner = runners[name] as Runner;
-  const section = await runner((line) => console.log(`  ${line}`));
-  console.log(section.body);
-  sections.push(section);
+  try {
+    const section = await runInChild(name);
+    console.log(section.body);
+    sections.push(section);
+    await record([section]);
+  } catch (error) {
+    failed = true;
+    console.error(`bench ${name} failed: ${(error as Error).message}`);
+  }
 }
-await record(sections);
 console.log(`\nRecorded in docs/benchmarks.md (${machine()}).`);
-process.exit(sections.every((section) => section.passed) ? 0 : 1);
+process.exit(!failed && sections.every((section) => section.passed) ? 0 : 1);

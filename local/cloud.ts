@@ -31,6 +31,25 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 const MAX_INVOCATION_RECORDS = 5000;
 
 /**
+ * Handler modules are imported once per process, like a warm container, and keep the SDK
+ * clients they created for the first local cloud's endpoints. A later cloud in the same
+ * process must therefore listen on the same ports (as `npm start` does after a restart).
+ */
+let firstCloudPorts: Required<NonNullable<LocalCloudOptions['ports']>> | undefined;
+
+function assertSamePorts(requested: LocalCloudOptions['ports']): void {
+  if (!firstCloudPorts) return;
+  const same = (Object.keys(firstCloudPorts) as (keyof typeof firstCloudPorts)[]).every(
+    (name) => requested?.[name] === firstCloudPorts?.[name],
+  );
+  if (!same) {
+    throw new Error(
+      `A local cloud already ran in this process on ports ${JSON.stringify(firstCloudPorts)}: its handler modules keep clients for those endpoints. Start another cloud in a new process, or pass the same ports.`,
+    );
+  }
+}
+
+/**
  * Starts the whole local cloud: S3, DynamoDB Local with Streams, one endpoint for SNS,
  * SQS and Step Functions, and the HTTP API; creates the `local` stage's resources as
  * serverless.yml declares them; wires every trigger declared there to the handlers,
@@ -42,6 +61,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   await mkdir(join(dataDir, 's3'), { recursive: true });
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
 
+  assertSamePorts(options.ports);
   const verbose = options.verbose ?? false;
   const log = verbose ? (line: string) => console.log(`[local] ${line}`) : () => undefined;
   const ports = options.ports ?? {};
@@ -308,6 +328,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stateMachines: Object.fromEntries(runner.list().map((machine) => [machine.key, machine.arn])),
     };
     await writeFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+    firstCloudPorts ??= {
+      s3: s3.port,
+      dynamodb: dynamoDb.port,
+      aws: endpoint.port,
+      http: http.port,
+    };
 
     const busy = (): boolean =>
       [...functions.values()].some((fn) => fn.busy) ||

@@ -37,8 +37,16 @@ describe('the local cloud across a restart', () => {
     expect(summariesBefore).toBeGreaterThan(0);
     await cloud.stop();
 
-    // Act
-    cloud = await startLocalCloud({ dataDir, verbose: false });
+    // Act: a restart, on the same ports as `npm start` would use.
+    const port = (url: string) => Number(new URL(url).port);
+    const { endpoints } = cloud.endpoints;
+    const ports = {
+      s3: port(endpoints.s3),
+      dynamodb: port(endpoints.dynamodb),
+      aws: port(endpoints.sns),
+      http: port(endpoints.http),
+    };
+    cloud = await startLocalCloud({ dataDir, verbose: false, ports });
     clients = clientsFor(cloud);
     await cloud.waitForIdle();
 
@@ -58,5 +66,19 @@ describe('the local cloud across a restart', () => {
     // The stream position was checkpointed: the second run delivers nothing old again.
     expect(cloud.invocations('storeSummaries')).toHaveLength(0);
     expect(cloud.invocations('stockAlerts')).toHaveLength(0);
+
+    // And the handlers, loaded once in this process, work against the restarted cloud.
+    await clients.documents.send(
+      new PutCommand({
+        TableName: cloud.endpoints.tables.inventory,
+        Item: { store: 'restart-store', item: 'restart-item', count: 3, updatedAt: new Date().toISOString() },
+      }),
+    );
+    await cloud.waitForIdle();
+    expect(cloud.invocations('stockAlerts').map((record) => record.outcome)).toEqual(['success']);
+    expect(cloud.snsMessages().at(-1)?.messageAttributes.type?.StringValue).toBe('back_in_stock');
+
+    // A cloud on other ports in this process is refused: its handlers would talk to the old one.
+    await expect(startLocalCloud({ dataDir, verbose: false })).rejects.toThrow(/already ran in this process/);
   });
 });
