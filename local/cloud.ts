@@ -29,6 +29,7 @@ export const LOCAL_ACCOUNT_ID = '000000000000';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const MAX_INVOCATION_RECORDS = 5000;
+const RECORDS_WITH_PAYLOADS = 200;
 
 /**
  * Handler modules are imported once per process, like a warm container, and keep the SDK
@@ -186,6 +187,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           onInvocation: (record) => {
             invocations.push(record);
             if (invocations.length > MAX_INVOCATION_RECORDS) invocations.shift();
+            // Events and results (a stream batch can be hundreds of KB) are kept for the
+            // newest records only, so a long import does not grow the process.
+            const aged = invocations[invocations.length - 1 - RECORDS_WITH_PAYLOADS];
+            if (aged) {
+              aged.event = undefined;
+              aged.result = undefined;
+            }
           },
         }),
       );

@@ -41,6 +41,7 @@ export interface InvocationRecord {
   outcome: 'success' | 'error';
   errorType?: string;
   errorMessage?: string;
+  /** Kept for the newest 200 invocations only; older records drop it (and `result`). */
   event: unknown;
   result?: unknown;
 }
