@@ -148,13 +148,31 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
   }
 }
 
+let cloudPorts: { s3: number; dynamodb: number; aws: number; http: number } | undefined;
+
 async function withCloud<T>(
   workDir: string,
   functions: string[],
   body: (cloud: LocalCloud) => Promise<T>,
 ): Promise<T> {
   const dataDir = await mkdtemp(join(workDir, 'cloud-'));
-  const cloud = await startLocalCloud({ dataDir, inMemory: true, verbose: false, functions });
+  // Later clouds in this process reuse the first one's ports: the handler modules, loaded
+  // once, keep their clients for those endpoints.
+  const cloud = await startLocalCloud({
+    dataDir,
+    inMemory: true,
+    verbose: false,
+    functions,
+    ports: cloudPorts,
+  });
+  const port = (url: string) => Number(new URL(url).port);
+  const { endpoints } = cloud.endpoints;
+  cloudPorts ??= {
+    s3: port(endpoints.s3),
+    dynamodb: port(endpoints.dynamodb),
+    aws: port(endpoints.sns),
+    http: port(endpoints.http),
+  };
   try {
     return await body(cloud);
   } finally {
