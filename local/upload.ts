@@ -4,25 +4,18 @@
  * under `inventory/` and anything else under `images/`.
  */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { projectRoot } from './service-config.ts';
-import type { Endpoints } from './types.ts';
+import { readRunningEndpoints } from './endpoints-file.ts';
 
 const [file, explicitKey] = process.argv.slice(2);
 if (!file) {
   console.error('Usage: npm run upload -- <file> [key]');
   process.exit(2);
 }
-let endpoints: Endpoints;
-try {
-  endpoints = JSON.parse(await readFile(join(projectRoot, '.local', 'endpoints.json'), 'utf8')) as Endpoints;
-} catch {
-  console.error('No .local/endpoints.json: start the local cloud first with `npm start`.');
-  process.exit(1);
-}
+const endpoints = await readRunningEndpoints();
 const name = basename(file);
 const key = explicitKey ?? (/\.csv(\.gz)?$/i.test(name) ? `inventory/${name}` : `images/${name}`);
 const size = (await stat(file)).size;

@@ -4,12 +4,9 @@
  * summary. The prefix defaults to `images/`; sizes default to THUMBNAIL_WIDTHS.
  * On AWS: `aws stepfunctions start-execution --state-machine-arn <arn> --input '{"prefix":"images/"}'`.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { projectRoot } from '../local/service-config.ts';
-import type { Endpoints } from '../local/types.ts';
+import { readRunningEndpoints } from '../local/endpoints-file.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,13 +19,7 @@ if (sizes?.some((size) => !Number.isSafeInteger(size) || size < 1)) {
   process.exit(2);
 }
 
-let endpoints: Endpoints;
-try {
-  endpoints = JSON.parse(await readFile(join(projectRoot, '.local', 'endpoints.json'), 'utf8')) as Endpoints;
-} catch {
-  console.error('No .local/endpoints.json: start the local cloud first with `npm start`.');
-  process.exit(1);
-}
+const endpoints = await readRunningEndpoints();
 const stateMachineArn = endpoints.stateMachines.rebuildThumbnails;
 if (!stateMachineArn) {
   console.error('The running local cloud has no rebuildThumbnails state machine.');
