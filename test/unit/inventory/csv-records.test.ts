@@ -142,6 +142,19 @@ describe('readCsvRecords', () => {
     expect(error.message).toContain('the record starting at line 5002');
   });
 
+  it('keeps a character outside the BMP whole where a large chunk is cut for the parser', async () => {
+    // Prepare: one 8 KB chunk whose emoji (a surrogate pair) starts on the parser's cut,
+    // 4096 characters in (17 of header, 3 of "s1,", 4075 of padding).
+    const item = `${'x'.repeat(4075)}🍎`;
+    const text = `store,item,count\ns1,${item},1\ns2,${'y'.repeat(4000)}🍐,2\n`;
+
+    // Act
+    const parsed = await records(text, 1 << 20);
+
+    // Assess
+    expect(parsed.map((record) => record.fields[1])).toEqual(['item', item, `${'y'.repeat(4000)}🍐`]);
+  });
+
   it('rejects a record longer than the cap instead of buffering the rest of the file', async () => {
     // Prepare
     const text = `store,item,count\ns1,"${'x'.repeat(MAX_RECORD_CHARACTERS + 10)}`;
