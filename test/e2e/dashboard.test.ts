@@ -1,14 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud } from '../../local/cloud.ts';
 import type { LocalCloud } from '../../local/types.ts';
+import { clientsFor } from '../support/local-cloud.ts';
 
 /**
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against the
@@ -67,19 +67,9 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
   cloud = await startLocalCloud({ dataDir, inMemory: true, verbose: false });
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const region = cloud.endpoints.region;
-  documentClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: cloud.endpoints.endpoints.dynamodb, region, credentials }),
-  );
-  s3 = new S3Client({
-    endpoint: cloud.endpoints.endpoints.s3,
-    region,
-    credentials,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const clients = clientsFor(cloud);
+  documentClient = clients.documents;
+  s3 = clients.s3;
   const updatedAt = new Date().toISOString();
   await documentClient.send(
     new BatchWriteCommand({

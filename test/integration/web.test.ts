@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud } from '../../local/cloud.ts';
 import type { LocalCloud } from '../../local/types.ts';
+import { clientsFor } from '../support/local-cloud.ts';
 
 /**
  * The web flow through the local cloud's HTTP API: real payload-2.0 events, DynamoDB Local
@@ -65,19 +65,9 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'web-it-'));
   cloud = await startLocalCloud({ dataDir, inMemory: true, verbose: false });
   base = cloud.endpoints.endpoints.http;
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const region = cloud.endpoints.region;
-  documentClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: cloud.endpoints.endpoints.dynamodb, region, credentials }),
-  );
-  s3 = new S3Client({
-    endpoint: cloud.endpoints.endpoints.s3,
-    region,
-    credentials,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const clients = clientsFor(cloud);
+  documentClient = clients.documents;
+  s3 = clients.s3;
   await writeItems(
     STORE,
     Array.from({ length: ITEMS }, (_, index) => ({
