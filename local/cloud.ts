@@ -119,10 +119,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             );
           }
         },
-      }).then((aws: AwsEndpoint) => {
-        closers.push(() => aws.close());
-        return aws;
-      }),
+      })
+        .catch((error: NodeJS.ErrnoException) => {
+          throw error.code === 'EADDRINUSE'
+            ? new Error(
+                `The SNS/SQS/Step Functions endpoint cannot listen on 127.0.0.1:${ports.aws}: the port is taken (is another \`npm start\` running?). Free it or set STOCKROOM_AWS_PORT.`,
+                { cause: error },
+              )
+            : error;
+        })
+        .then((aws: AwsEndpoint) => {
+          closers.push(() => aws.close());
+          return aws;
+        }),
       startS3({
         port: ports.s3 ?? 0,
         directory: join(dataDir, 's3'),
