@@ -152,12 +152,7 @@ function run(
     case 'DescribeExecution': {
       const execution = findExecution(context, stringField(input, 'executionArn'));
       return {
-        executionArn: execution.executionArn,
-        stateMachineArn: execution.stateMachineArn,
-        name: execution.name,
-        status: execution.status,
-        startDate: epochSeconds(execution.startDate),
-        ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
+        ...executionSummary(execution),
         input: execution.input,
         inputDetails: { included: true },
         ...(execution.output === undefined
@@ -173,14 +168,7 @@ function run(
       const executions = (runner as StateMachineRunner)
         .listExecutions(machine.arn, statusFilter)
         .filter((execution) => statusFilter === undefined || execution.status === statusFilter)
-        .map((execution) => ({
-          executionArn: execution.executionArn,
-          stateMachineArn: execution.stateMachineArn,
-          name: execution.name,
-          status: execution.status,
-          startDate: epochSeconds(execution.startDate),
-          ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
-        }));
+        .map(executionSummary);
       const { items, nextToken } = paginate(executions, input);
       return { executions: items, ...(nextToken === undefined ? {} : { nextToken }) };
     }
@@ -278,4 +266,16 @@ export function asJsonObject(body: string): Record<string, unknown> {
   if (!isRecord(parsed))
     throw new AwsApiError('SerializationException', 'The request body must be a JSON object.');
   return parsed;
+}
+
+/** The fields ListExecutions returns, which DescribeExecution returns too. */
+function executionSummary(execution: ExecutionDescription): Record<string, unknown> {
+  return {
+    executionArn: execution.executionArn,
+    stateMachineArn: execution.stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: epochSeconds(execution.startDate),
+    ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
+  };
 }
