@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
@@ -72,6 +73,9 @@ interface WorkerReport {
   images: number;
   /** CPU time of the worker process (user + system, all threads) over the timed part. */
   cpuSeconds: number;
+  /** Time in V8's garbage collector over the timed part, and how many full collections. */
+  gcSeconds: number;
+  fullGcs: number;
   maxRssMb: number;
 }
 
@@ -81,8 +85,11 @@ interface SideRun {
   /** From the start signal to the last worker's report. */
   seconds: number;
   cpuSeconds: number;
+  gcSeconds: number;
+  fullGcs: number;
   /** This process's CPU meanwhile: the local S3 serving the workers (idle otherwise). */
   s3CpuSeconds: number;
+  s3GcSeconds: number;
   /** The largest worker's peak: one instance's memory. */
   maxRssMb: number;
 }
@@ -257,6 +264,11 @@ export async function benchImages(options: BenchImagesOptions = {}): Promise<Ben
         [`${mp}mp_raw_cpu_ms_per_image`]: round(cpuMsPerImage(raw)),
         [`${mp}mp_handler_cpu_ms_per_image`]: round(cpuMsPerImage(handler)),
         [`${mp}mp_s3_server_cpu_ms_per_image`]: round((handler.s3CpuSeconds * 1000) / handler.images),
+        [`${mp}mp_raw_gc_ms_per_image`]: round((raw.gcSeconds * 1000) / raw.images),
+        [`${mp}mp_handler_gc_ms_per_image`]: round((handler.gcSeconds * 1000) / handler.images),
+        [`${mp}mp_raw_full_gcs_per_image`]: round(raw.fullGcs / raw.images),
+        [`${mp}mp_handler_full_gcs_per_image`]: round(handler.fullGcs / handler.images),
+        [`${mp}mp_s3_server_gc_ms_per_image`]: round((handler.s3GcSeconds * 1000) / handler.images),
         [`${mp}mp_raw_peak_rss_mb`]: Math.round(rawRss),
         [`${mp}mp_handler_peak_rss_mb`]: Math.round(handlerRss),
       });
@@ -311,17 +323,24 @@ async function runSide(jobs: WorkerJob[], s3: NonNullable<BenchImagesOptions['s3
   const workers = await Promise.all(jobs.map((job) => startWorker(job, s3)));
   try {
     await Promise.all(workers.map((worker) => worker.ready));
+    const gc = watchGarbageCollection();
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     for (const worker of workers) worker.go();
     const reports = await Promise.all(workers.map((worker) => worker.done));
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const s3Gc = gc.stop();
+    const sum = (pick: (report: WorkerReport) => number): number =>
+      reports.reduce((total, report) => total + pick(report), 0);
     return {
-      images: reports.reduce((sum, report) => sum + report.images, 0),
+      images: sum((report) => report.images),
       seconds,
-      cpuSeconds: reports.reduce((sum, report) => sum + report.cpuSeconds, 0),
+      cpuSeconds: sum((report) => report.cpuSeconds),
+      gcSeconds: sum((report) => report.gcSeconds),
+      fullGcs: sum((report) => report.fullGcs),
       s3CpuSeconds: (cpu.user + cpu.system) / 1e6,
+      s3GcSeconds: s3Gc.seconds,
       maxRssMb: Math.max(...reports.map((report) => report.maxRssMb)),
     };
   } finally {
@@ -461,6 +480,8 @@ async function worker(jobFile: string): Promise<void> {
     // Only GetObject and reading the body: the local S3's share of the handler's time.
     const { S3Client: Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
     const { readBody } = await import('../functions/thumbnails/thumbnailer.ts');
+    const { InputBuffers } = await import('../functions/thumbnails/input-buffers.ts');
+    const buffers = new InputBuffers();
     const client = new Client({
       forcePathStyle: true,
       requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -470,7 +491,8 @@ async function worker(jobFile: string): Promise<void> {
       const response = await client.send(
         new GetObjectCommand({ Bucket: job.uploadsBucket, Key: job.keys?.[index] }),
       );
-      await readBody(response.Body, response.ContentLength, 60_000_000);
+      const body = await readBody(response.Body, response.ContentLength, 60_000_000, buffers);
+      if (body) buffers.give(body);
     };
   } else if (job.mode === 'raw') {
     // Raw sharp with the handler's renderer and settings (one decode, every width), in memory.
@@ -507,6 +529,7 @@ async function worker(jobFile: string): Promise<void> {
   await work(0);
   process.stdout.write('ready\n');
   await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+  const gc = watchGarbageCollection();
   const cpuBefore = process.cpuUsage();
   let images = 0;
   for (let round = 0; round < job.rounds; round++) {
@@ -516,13 +539,38 @@ async function worker(jobFile: string): Promise<void> {
     }
   }
   const cpu = process.cpuUsage(cpuBefore);
+  const collected = gc.stop();
   const result: WorkerReport = {
     images,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    gcSeconds: collected.seconds,
+    fullGcs: collected.fullGcs,
     maxRssMb: await peakRssMb(),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.stdin.destroy();
+}
+
+/** Time spent in V8's garbage collector from now until `stop()`, from Node's `gc` entries. */
+function watchGarbageCollection(): { stop(): { seconds: number; fullGcs: number } } {
+  let milliseconds = 0;
+  let fullGcs = 0;
+  const tally = (entries: PerformanceEntry[]): void => {
+    for (const entry of entries) {
+      milliseconds += entry.duration;
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) fullGcs += 1;
+    }
+  };
+  const observer = new PerformanceObserver((list) => tally(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      tally(observer.takeRecords());
+      observer.disconnect();
+      return { seconds: milliseconds / 1000, fullGcs };
+    },
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   type RejectionReason,
   ThumbnailRecordsFailedError,
 } from './errors.ts';
+import { InputBuffers } from './input-buffers.ts';
 import { encodeMetadataValue, isThumbnailKeyOf, thumbnailKeyFor, thumbnailPrefixFor } from './keys.ts';
 import { type RenderedImage, ThumbnailRenderer } from './render.ts';
 import { type ImageEvent, recordsOf, triageS3Record } from './s3-records.ts';
@@ -118,6 +119,8 @@ export class ImageThumbnailer {
   readonly #metrics: ThumbnailMetrics;
   readonly #renderer: ThumbnailRenderer;
   readonly #now: () => Date;
+  /** The previous source image's memory, reused for the next (see input-buffers.ts). */
+  readonly #inputBuffers = new InputBuffers();
 
   constructor(options: ImageThumbnailerOptions) {
     this.#s3 = options.s3;
@@ -222,19 +225,22 @@ export class ImageThumbnailer {
       discard(response.Body);
       return this.#reject(event, source, this.#tooLarge(declared));
     }
-    const body = await readBody(response.Body, declared, this.#config.maxInputBytes);
+    const body = await readBody(response.Body, declared, this.#config.maxInputBytes, this.#inputBuffers);
     if (body === undefined)
       return this.#reject(event, source, this.#tooLarge(this.#config.maxInputBytes + 1));
 
-    const timeoutMs = clock.remainingTimeMs() - RESERVED_MS_AFTER_RENDER;
-    if (timeoutMs < 1_000)
-      throw new InsufficientTimeError(`only ${clock.remainingTimeMs()} ms left to render ${key}`);
     let rendered: RenderedImage;
     try {
+      const timeoutMs = clock.remainingTimeMs() - RESERVED_MS_AFTER_RENDER;
+      if (timeoutMs < 1_000)
+        throw new InsufficientTimeError(`only ${clock.remainingTimeMs()} ms left to render ${key}`);
       rendered = await this.#renderer.render(body, { timeoutSeconds: timeoutMs / 1_000 });
     } catch (error) {
       if (error instanceof ImageRejectedError) return this.#reject(event, source, error);
       throw error;
+    } finally {
+      // Every sharp pipeline reading the source has ended: render() awaits them in turn.
+      this.#inputBuffers.give(body);
     }
 
     const metadata = this.#thumbnailMetadata(source, event.sequencer);
@@ -490,27 +496,31 @@ function discard(body: unknown): void {
  * the whole encoded file anyway (libvips seeks in it; given a stream, sharp concatenates the
  * chunks itself), so this is the same memory without the extra concatenated copy, and it
  * stops — undefined — the moment the body outgrows the byte limit.
+ *
+ * The memory comes from `buffers` (default: a new buffer each time); the result is a view
+ * of it, to be given back to `buffers` once nothing reads it any more.
  */
 export async function readBody(
   body: unknown,
   declaredLength: number | undefined,
   maxBytes: number,
+  buffers: Pick<InputBuffers, 'take' | 'give'> = freshBuffers,
 ): Promise<Buffer | undefined> {
   if (body === undefined || body === null) return Buffer.alloc(0);
   if (!isAsyncIterable(body)) throw new TypeError('GetObject returned a body that is not a stream');
-  let buffer = Buffer.allocUnsafe(declaredLength ?? 64 * 1024);
+  let buffer = buffers.take(Math.min(maxBytes, declaredLength ?? 64 * 1024));
   let length = 0;
   for await (const chunk of body) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Uint8Array);
     if (length + bytes.length > maxBytes) {
       discard(body);
+      buffers.give(buffer);
       return undefined;
     }
     if (length + bytes.length > buffer.length) {
-      const grown = Buffer.allocUnsafe(
-        Math.min(maxBytes, Math.max(buffer.length * 2, length + bytes.length)),
-      );
+      const grown = buffers.take(Math.min(maxBytes, Math.max(buffer.length * 2, length + bytes.length)));
       buffer.copy(grown, 0, 0, length);
+      buffers.give(buffer);
       buffer = grown;
     }
     buffer.set(bytes, length);
@@ -518,6 +528,11 @@ export async function readBody(
   }
   return length === buffer.length ? buffer : buffer.subarray(0, length);
 }
+
+const freshBuffers = {
+  take: (size: number) => Buffer.allocUnsafe(size),
+  give: () => undefined,
+};
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
   return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

@@ -654,3 +654,50 @@ describe('readBody', () => {
     expect(await readBody(stream('abcd', 'efgh', 'ijkl'), undefined, 10)).toBeUndefined();
   });
 });
+
+describe('ImageThumbnailer: the reused input memory', () => {
+  const sizeOf = async (h: Harness, key: string) => {
+    const meta = await sharp(h.s3.get(THUMBS, key)?.body).metadata();
+    return [meta.width, meta.height];
+  };
+
+  it('makes each image of an event from its own bytes, a smaller one after a larger one', async () => {
+    // Prepare
+    const h = harness();
+    await upload(h, 'images/wide.jpg', await noisyJpeg(800, 600));
+    await upload(h, 'images/tall.png', await solid(300, 900, '#336699', 'png'));
+
+    // Act
+    await h.thumbnailer.handleEvent(
+      eventOf(s3Record('images/wide.jpg'), s3Record('images/tall.png')),
+      plenty,
+    );
+    await h.thumbnailer.handleEvent(eventOf(s3Record('images/wide.jpg')), plenty);
+
+    // Assess
+    expect(await sizeOf(h, 'images/wide.jpg/400.webp')).toEqual([400, 300]);
+    expect(await sizeOf(h, 'images/tall.png/200.webp')).toEqual([200, 600]);
+    expect(await sizeOf(h, 'images/tall.png/400.webp')).toEqual([300, 900]);
+  });
+
+  it('keeps the images of concurrent invocations apart', async () => {
+    // Prepare
+    const h = harness();
+    await upload(h, 'images/a.jpg', await noisyJpeg(800, 600));
+    await upload(h, 'images/b.png', await solid(300, 900, '#336699', 'png'));
+    await h.thumbnailer.handleEvent(eventOf(s3Record('images/a.jpg')), plenty);
+
+    // Act
+    await Promise.all([
+      h.thumbnailer.handleEvent(
+        eventOf(s3Record('images/a.jpg', { sequencer: '0062E99A88DC407461' })),
+        plenty,
+      ),
+      h.thumbnailer.handleEvent(eventOf(s3Record('images/b.png')), plenty),
+    ]);
+
+    // Assess
+    expect(await sizeOf(h, 'images/a.jpg/400.webp')).toEqual([400, 300]);
+    expect(await sizeOf(h, 'images/b.png/200.webp')).toEqual([200, 600]);
+  });
+});
