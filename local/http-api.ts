@@ -94,6 +94,23 @@ export function matchRoute(
   return undefined;
 }
 
+/**
+ * The path as an HTTP API hands it to Lambda: percent-decoded (`rawPath` too, despite its
+ * name), like the path parameters. A segment that is not valid percent-encoding is kept.
+ */
+export function decodedPath(pathname: string): string {
+  return pathname
+    .split('/')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
+}
+
 function jsonMessage(response: ServerResponse, status: number, message: string): void {
   response.writeHead(status, { 'content-type': 'application/json', 'apigw-requestid': randomUUID() });
   response.end(JSON.stringify({ message }));
@@ -167,7 +184,7 @@ export function toEventV2(
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: route.routeKey,
-    rawPath: url.pathname,
+    rawPath: decodedPath(url.pathname),
     rawQueryString,
     headers,
     requestContext: {
@@ -177,7 +194,7 @@ export function toEventV2(
       domainPrefix: (headers.host ?? '127').split('.')[0] ?? '127',
       http: {
         method: request.method ?? 'GET',
-        path: url.pathname,
+        path: decodedPath(url.pathname),
         protocol: `HTTP/${request.httpVersion}`,
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',

@@ -123,20 +123,11 @@ export function queryOf(event: HttpEvent): Record<string, string> {
 }
 
 /**
- * A path parameter as the router extracted it from the request path, percent-decoded. API
- * Gateway's HTTP API may already have decoded the path; decoding again only changes a name
- * that itself contains `%` followed by two hex digits (see docs/web.md, limits). A sequence
- * that is not valid percent-encoding is kept as it is.
+ * A path parameter as API Gateway hands it over: an HTTP API has already percent-decoded it
+ * (and the path), so it is used as it is. Decoding it again would turn a name that itself
+ * contains `%` and two hex digits (`100%41`) into another name (`100A`).
  */
 export function pathParameter<S extends z.ZodType>(event: HttpEvent, name: string, schema: S): z.infer<S> {
-  const raw = event.pathParameters?.[name];
-  let value = raw;
-  if (raw?.includes('%')) {
-    try {
-      value = decodeURIComponent(raw);
-    } catch {
-      value = raw;
-    }
-  }
+  const value = event.pathParameters?.[name];
   return parseOrBadRequest(schema, value, name);
 }

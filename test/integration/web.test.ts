@@ -13,8 +13,11 @@ import { clientsFor } from '../support/local-cloud.ts';
  * with the storeSummaries stream consumer, s3rver for reports, thumbnails and presigned POSTs.
  */
 
-const HOSTILE_STORE = '<script>alert(1)</script>';
+const HOSTILE_STORE = '<img src=x onerror=alert(1)>';
 const STORE = 'store-a';
+/** Names that contain percent-encoding themselves: they must not be decoded twice. */
+const PERCENT_STORE = 'Sale 100%41';
+const PERCENT_ITEM = 'tag 10%25 off';
 const ITEMS = 120;
 
 let cloud: LocalCloud;
@@ -76,6 +79,7 @@ beforeAll(async () => {
     })),
   );
   await writeItems(HOSTILE_STORE, [{ item: '=HYPERLINK("http://x","y")', count: 0 }]);
+  await writeItems(PERCENT_STORE, [{ item: PERCENT_ITEM, count: 3 }]);
   // The summaries come from the stream consumer: wait until both stores are summarised.
   await poll('store summaries', async () => {
     const [a, b] = await Promise.all(
@@ -124,8 +128,8 @@ describe('web through the local HTTP API', () => {
     );
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('strict-transport-security')).toBeNull();
-    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toContain(HOSTILE_STORE);
     expect(html).toMatch(/<a href="\/stores\/store-a">store-a<\/a><\/th>\s*<td class="num">120<\/td>/);
   });
 
@@ -210,6 +214,20 @@ describe('web through the local HTTP API', () => {
     expect(response.status).toBe(200);
     expect(body.store).toBe(HOSTILE_STORE);
     expect(body.items[0]).toMatchObject({ item: '=HYPERLINK("http://x","y")', status: 'out' });
+  });
+
+  it('decodes a name once: a store named with a percent sign and two hex digits is found', async () => {
+    // Act
+    const api = await get(`/api/stores/${encodeURIComponent(PERCENT_STORE)}/items`);
+    const body = (await api.json()) as { store: string; items: { item: string }[] };
+    const page = await get(`/stores/${encodeURIComponent(PERCENT_STORE)}`);
+
+    // Assess
+    expect(api.status).toBe(200);
+    expect(body.store).toBe(PERCENT_STORE);
+    expect(body.items.map((item) => item.item)).toEqual([PERCENT_ITEM]);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(PERCENT_ITEM);
   });
 
   it('answers 400, 404, 405 and HEAD as specified', async () => {

@@ -7,6 +7,7 @@ import { createWebHandler } from '../../../functions/web/app.ts';
 import { type WebConfig, webConfigFrom } from '../../../functions/web/config.ts';
 import { ImageIndex } from '../../../functions/web/data.ts';
 import type { HttpEvent, HttpResponse } from '../../../functions/web/http.ts';
+import { decodedPath } from '../../../local/http-api.ts';
 
 export const testConfig: WebConfig = webConfigFrom({
   INVENTORY_TABLE: 'inventory',
@@ -68,7 +69,9 @@ export function httpEvent(
   target: string,
   options: { headers?: Record<string, string>; body?: string; claims?: Record<string, unknown> } = {},
 ): HttpEvent {
-  const [path = '/', query = ''] = target.split('?');
+  const [encodedPath = '/', query = ''] = target.split('?');
+  // An HTTP API hands the path to Lambda percent-decoded (`rawPath` too).
+  const path = decodedPath(encodedPath);
   const parameters: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(query)) {
     // HTTP API joins repeated parameters with commas.
