@@ -1,0 +1,203 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CopyObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type S3StandIn, startS3 } from '../../local/s3.ts';
+import { READ_CHUNK_BYTES } from '../../local/s3-object-content.ts';
+
+/**
+ * The local S3's GetObject bodies: they are read through buffers that are reused once the
+ * socket has sent them, so these tests check that every response carries its own bytes —
+ * whole, ranged, many at once, after a client gave up halfway — and that no file stays open.
+ */
+const BUCKET = 'stockroom-test-local-s3';
+let s3Server: S3StandIn;
+let client: S3Client;
+let directory: string;
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const openFiles = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+
+async function put(key: string, body: Buffer): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+}
+
+async function get(key: string, range?: string): Promise<Buffer> {
+  const response = await client.send(
+    new GetObjectCommand({ Bucket: BUCKET, Key: key, ...(range && { Range: range }) }),
+  );
+  return Buffer.from((await response.Body?.transformToByteArray()) ?? []);
+}
+
+/** Settles once the open-file count is back to `baseline` (closing is asynchronous). */
+async function filesBackTo(baseline: number): Promise<number> {
+  const deadline = Date.now() + 5_000;
+  let count = await openFiles();
+  while (count > baseline && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    count = await openFiles();
+  }
+  return count;
+}
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'stockroom-local-s3-'));
+  s3Server = await startS3({
+    port: 0,
+    directory,
+    buckets: [{ name: BUCKET }],
+    region: 'us-east-1',
+    onEvent: () => undefined,
+  });
+  client = new S3Client({
+    endpoint: s3Server.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await s3Server?.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('local S3 GetObject bodies', () => {
+  it('returns a multi-megabyte object byte for byte, whole and by range', async () => {
+    // Prepare
+    const body = randomBytes(3 * READ_CHUNK_BYTES + 12_345);
+    await put('big.bin', body);
+
+    // Act
+    const whole = await get('big.bin');
+    const middle = await get('big.bin', `bytes=${READ_CHUNK_BYTES - 7}-${2 * READ_CHUNK_BYTES + 9}`);
+    const tail = await get('big.bin', 'bytes=-100');
+
+    // Assess
+    expect(whole.length).toBe(body.length);
+    expect(sha256(whole)).toBe(sha256(body));
+    expect(middle.equals(body.subarray(READ_CHUNK_BYTES - 7, 2 * READ_CHUNK_BYTES + 10))).toBe(true);
+    expect(tail.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the bodies of concurrent GetObjects apart', async () => {
+    // Prepare
+    const bodies = [0, 1, 2].map((index) => randomBytes(2 * READ_CHUNK_BYTES + 1000 * index));
+    await Promise.all(bodies.map((body, index) => put(`concurrent-${index}.bin`, body)));
+
+    // Act
+    const received = await Promise.all(
+      Array.from({ length: 12 }, (_, request) => get(`concurrent-${request % 3}.bin`)),
+    );
+
+    // Assess
+    received.forEach((bytes, request) => {
+      expect(sha256(bytes), `request ${request}`).toBe(sha256(bodies[request % 3] as Buffer));
+    });
+  });
+
+  it('keeps the bytes of a slow reader intact while other GetObjects go on', async () => {
+    // Prepare: the slow reader's socket fills up, so its last write is still in flight while
+    // other requests take buffers.
+    const slow = randomBytes(8 * READ_CHUNK_BYTES);
+    const other = randomBytes(3 * READ_CHUNK_BYTES);
+    await put('slow.bin', slow);
+    await put('other.bin', other);
+
+    // Act
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      const outgoing = request(`${s3Server.url}/${BUCKET}/slow.bin`, (response) => {
+        const chunks: Buffer[] = [];
+        response.pause();
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve(Buffer.concat(chunks)));
+        response.on('error', reject);
+        setTimeout(() => {
+          Promise.all(Array.from({ length: 4 }, () => get('other.bin')))
+            .then((others) => {
+              for (const bytes of others) expect(sha256(bytes)).toBe(sha256(other));
+              response.resume();
+            })
+            .catch(reject);
+        }, 200);
+      });
+      outgoing.on('error', reject);
+      outgoing.end();
+    });
+
+    // Assess
+    expect(received.length).toBe(slow.length);
+    expect(sha256(received)).toBe(sha256(slow));
+  });
+
+  it('closes the file when a client goes away halfway, and serves the next request whole', async () => {
+    // Prepare
+    const body = randomBytes(6 * READ_CHUNK_BYTES);
+    await put('abandoned.bin', body);
+    const baseline = await openFiles();
+
+    // Act: read one chunk of the body, then drop the connection.
+    await new Promise<void>((resolve, reject) => {
+      const outgoing = request(`${s3Server.url}/${BUCKET}/abandoned.bin`, (response) => {
+        response.once('data', () => {
+          outgoing.destroy();
+          resolve();
+        });
+      });
+      outgoing.on('error', (error) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(error);
+      });
+      outgoing.end();
+    });
+    const after = await filesBackTo(baseline);
+    const next = await get('abandoned.bin');
+
+    // Assess
+    expect(after).toBeLessThanOrEqual(baseline);
+    expect(sha256(next)).toBe(sha256(body));
+  });
+
+  it('opens no file it leaves open for HEAD, and copies through the ordinary stream path', async () => {
+    // Prepare
+    const body = randomBytes(READ_CHUNK_BYTES + 77);
+    await put('source.bin', body);
+    const baseline = await openFiles();
+
+    // Act
+    const head = await client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'source.bin' }));
+    await client.send(
+      new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy.bin', CopySource: `${BUCKET}/source.bin` }),
+    );
+    const copied = await get('copy.bin');
+
+    // Assess
+    expect(head.ContentLength).toBe(body.length);
+    expect(sha256(copied)).toBe(sha256(body));
+    expect(await filesBackTo(baseline)).toBeLessThanOrEqual(baseline);
+  });
+
+  it('returns an empty object as an empty body', async () => {
+    // Prepare
+    await put('empty.bin', Buffer.alloc(0));
+
+    // Act
+    const response = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'empty.bin' }));
+    const bytes = await response.Body?.transformToByteArray();
+
+    // Assess
+    expect(response.ContentLength).toBe(0);
+    expect(bytes?.length).toBe(0);
+  });
+});
