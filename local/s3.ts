@@ -1,9 +1,16 @@
-import { open } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { ObjectContent, ReadBuffers } from './s3-object-content.ts';
+import { type AllowedSize, checkPostPolicy, checkUploadSize, PostPolicyError } from './s3-post-policy.ts';
 import type { Json } from './service-config.ts';
 
 /**
@@ -46,6 +53,142 @@ function acceptAnyCredentials(): void {
   const get = registry.get.bind(registry);
   registry.get = (accessKeyId: string) => get(accessKeyId) ?? DUMMY_ACCOUNT;
   (registry as { stockroomPatched?: boolean }).stockroomPatched = true;
+}
+
+interface PostContext {
+  req: IncomingMessage | Readable;
+  headers: IncomingHttpHeaders;
+  params: { bucket: string };
+  is(type: string): string | false | null;
+}
+
+/**
+ * s3rver accepts any browser upload (POST) and ignores its policy. S3 refuses one whose
+ * policy has expired, whose fields break a condition or go beyond the conditions, or whose
+ * file is outside `content-length-range` — so does the local S3 (see s3-post-policy.ts),
+ * answering with S3's error codes. The form is spooled to a temporary file while it is
+ * checked (the fields come before the file), then handed to s3rver's upload as it came.
+ */
+function enforcePostPolicies(): void {
+  const controllers = require('s3rver/lib/controllers/object.js') as {
+    postObject(ctx: PostContext): Promise<unknown>;
+    stockroomPolicies?: boolean;
+  };
+  if (controllers.stockroomPolicies) return;
+  const S3Error = require('s3rver/lib/models/error.js') as new (code: string, message: string) => Error;
+  const upload = controllers.postObject.bind(controllers);
+  controllers.postObject = async (ctx) => {
+    // s3rver answers a POST that is not a form itself.
+    if (!ctx.is('multipart/form-data')) return upload(ctx);
+    let form: SpooledForm;
+    try {
+      form = await spoolCheckedForm(ctx.req as IncomingMessage, ctx.headers, ctx.params.bucket);
+    } catch (error) {
+      if (error instanceof PostPolicyError) throw new S3Error(error.code, error.message);
+      throw error;
+    }
+    try {
+      ctx.req = form.replay();
+      return await upload(ctx);
+    } finally {
+      await form.remove();
+    }
+  };
+  controllers.stockroomPolicies = true;
+}
+
+interface SpooledForm {
+  replay(): Readable;
+  remove(): Promise<void>;
+}
+
+/** Reads a POST form to a temporary file, checking its policy and file size on the way. */
+async function spoolCheckedForm(
+  request: IncomingMessage,
+  headers: IncomingHttpHeaders,
+  bucket: string,
+): Promise<SpooledForm> {
+  const Busboy = require('busboy') as new (options: {
+    headers: IncomingHttpHeaders;
+  }) => NodeJS.WritableStream & NodeJS.EventEmitter;
+  const path = join(tmpdir(), `stockroom-s3-post-${randomUUID()}`);
+  const remove = () => rm(path, { force: true });
+  const spool = createWriteStream(path);
+  const form = new Busboy({ headers });
+  const fields = new Map<string, string>();
+  let allowed: AllowedSize | undefined;
+  let fileBytes = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: unknown): void => {
+        request.unpipe(form);
+        request.unpipe(spool);
+        reject(error);
+      };
+      // Fields after the file are ignored, as by S3; the policy is checked once they are all in.
+      const fileStarts = (): boolean => {
+        if (allowed !== undefined) return false;
+        allowed = checkPostPolicy({ fields, bucket, now: new Date() });
+        return true;
+      };
+      form.on('field', (name: string, value: string) => {
+        if (allowed !== undefined) return;
+        if (name !== 'file') {
+          fields.set(name.toLowerCase(), value);
+          return;
+        }
+        try {
+          fileStarts();
+          fileBytes = Buffer.byteLength(value);
+        } catch (error) {
+          fail(error);
+        }
+      });
+      form.on('file', (name: string, file: Readable) => {
+        try {
+          if (name !== 'file' || !fileStarts()) {
+            file.resume();
+            return;
+          }
+        } catch (error) {
+          file.resume();
+          fail(error);
+          return;
+        }
+        file.on('data', (chunk: Buffer) => {
+          fileBytes += chunk.length;
+          // Refused as soon as it is too large, not after the whole of it has arrived.
+          if (allowed && fileBytes > allowed.max) {
+            try {
+              checkUploadSize(fileBytes, allowed);
+            } catch (error) {
+              file.resume();
+              fail(error);
+            }
+          }
+        });
+      });
+      let pending = 2;
+      const settled = (): void => {
+        pending -= 1;
+        if (pending === 0) resolve();
+      };
+      form.on('finish', settled);
+      spool.on('finish', settled);
+      form.on('error', fail);
+      spool.on('error', fail);
+      request.on('error', fail);
+      request.pipe(form);
+      request.pipe(spool);
+    });
+    // Without a file, s3rver's own answer follows ("POST requires exactly one file upload").
+    if (allowed !== undefined) checkUploadSize(fileBytes, allowed);
+  } catch (error) {
+    spool.destroy();
+    await remove();
+    throw error;
+  }
+  return { replay: () => createReadStream(path), remove };
 }
 
 function escapeXml(value: string): string {
@@ -131,6 +274,7 @@ export interface S3StandInOptions {
 
 export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
   acceptAnyCredentials();
+  enforcePostPolicies();
   let sequence = 0;
   const server = new S3rver({
     address: '127.0.0.1',

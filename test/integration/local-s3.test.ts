@@ -10,6 +10,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3StandIn, startS3 } from '../../local/s3.ts';
 import { READ_CHUNK_BYTES } from '../../local/s3-object-content.ts';
@@ -199,5 +200,72 @@ describe('local S3 GetObject bodies', () => {
     // Assess
     expect(response.ContentLength).toBe(0);
     expect(bytes?.length).toBe(0);
+  });
+});
+
+describe('local S3 browser uploads (POST policies)', () => {
+  async function presigned(key: string, options: { maxBytes?: number; expires?: number } = {}) {
+    return createPresignedPost(client, {
+      Bucket: BUCKET,
+      Key: key,
+      Fields: { 'Content-Type': 'text/csv' },
+      Conditions: [['content-length-range', 1, options.maxBytes ?? 100]],
+      Expires: options.expires ?? 300,
+    });
+  }
+
+  async function post(
+    target: { url: string; fields: Record<string, string> },
+    body: Buffer,
+    extra: Record<string, string> = {},
+  ): Promise<{ status: number; text: string }> {
+    const data = new FormData();
+    for (const [name, value] of Object.entries({ ...target.fields, ...extra })) data.append(name, value);
+    data.append('file', new Blob([body]), 'upload.csv');
+    const response = await fetch(target.url, { method: 'POST', body: data });
+    return { status: response.status, text: await response.text() };
+  }
+
+  const exists = async (key: string): Promise<boolean> =>
+    client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(
+      () => true,
+      () => false,
+    );
+
+  it('stores an upload that keeps to its policy', async () => {
+    // Act
+    const response = await post(await presigned('inventory/ok.csv'), Buffer.from('store,item,count\n'));
+
+    // Assess
+    expect(response.status).toBe(204);
+    expect((await get('inventory/ok.csv')).toString()).toBe('store,item,count\n');
+  });
+
+  it('refuses a file over content-length-range with EntityTooLarge, and stores nothing', async () => {
+    // Act
+    const response = await post(await presigned('inventory/big.csv', { maxBytes: 10 }), randomBytes(5_000));
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.text).toContain('<Code>EntityTooLarge</Code>');
+    expect(await exists('inventory/big.csv')).toBe(false);
+  });
+
+  it('refuses a changed field, an extra field and an expired policy with AccessDenied', async () => {
+    // Prepare
+    const target = await presigned('inventory/denied.csv');
+
+    // Act
+    const changed = await post(target, Buffer.from('x'), { 'Content-Type': 'text/html' });
+    const extra = await post(target, Buffer.from('x'), { 'x-amz-meta-owner': 'me' });
+    const expired = await post(await presigned('inventory/denied.csv', { expires: -1 }), Buffer.from('x'));
+
+    // Assess
+    for (const response of [changed, extra, expired]) {
+      expect(response.status).toBe(403);
+      expect(response.text).toContain('<Code>AccessDenied</Code>');
+    }
+    expect(expired.text).toContain('Policy expired');
+    expect(await exists('inventory/denied.csv')).toBe(false);
   });
 });
