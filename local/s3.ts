@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
@@ -53,6 +54,20 @@ function acceptAnyCredentials(): void {
   const get = registry.get.bind(registry);
   registry.get = (accessKeyId: string) => get(accessKeyId) ?? DUMMY_ACCOUNT;
   (registry as { stockroomPatched?: boolean }).stockroomPatched = true;
+}
+
+/** Set while s3rver completes a multipart upload: its event is emitted inside. */
+const completingMultipartUpload = new AsyncLocalStorage<true>();
+
+function markMultipartCompletions(): void {
+  const controllers = require('s3rver/lib/controllers/object.js') as {
+    completeMultipartUpload(ctx: unknown): Promise<unknown>;
+    stockroomMultipart?: boolean;
+  };
+  if (controllers.stockroomMultipart) return;
+  const complete = controllers.completeMultipartUpload.bind(controllers);
+  controllers.completeMultipartUpload = (ctx) => completingMultipartUpload.run(true, () => complete(ctx));
+  controllers.stockroomMultipart = true;
 }
 
 interface PostContext {
@@ -275,6 +290,7 @@ export interface S3StandInOptions {
 export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
   acceptAnyCredentials();
   enforcePostPolicies();
+  markMultipartCompletions();
   let sequence = 0;
   const server = new S3rver({
     address: '127.0.0.1',
@@ -298,7 +314,11 @@ export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
       const record: S3EventRecord = {
         ...raw,
         awsRegion: options.region,
-        eventName: raw.eventName,
+        // s3rver names a completed multipart upload's event as it names a form upload's.
+        eventName:
+          raw.eventName === 'ObjectCreated:Post' && completingMultipartUpload.getStore()
+            ? 'ObjectCreated:CompleteMultipartUpload'
+            : raw.eventName,
         s3: {
           ...raw.s3,
           configurationId: 'local',

@@ -4,11 +4,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +27,7 @@ const BUCKET = 'stockroom-test-local-s3';
 let s3Server: S3StandIn;
 let client: S3Client;
 let directory: string;
+const eventNames = new Map<string, string>();
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const openFiles = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
@@ -57,7 +61,8 @@ beforeAll(async () => {
     directory,
     buckets: [{ name: BUCKET }],
     region: 'us-east-1',
-    onEvent: () => undefined,
+    onEvent: (record) =>
+      eventNames.set(decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')), record.eventName),
   });
   client = new S3Client({
     endpoint: s3Server.url,
@@ -267,5 +272,43 @@ describe('local S3 browser uploads (POST policies)', () => {
     }
     expect(expired.text).toContain('Policy expired');
     expect(await exists('inventory/denied.csv')).toBe(false);
+  });
+});
+
+describe('local S3 event names', () => {
+  it('names events as S3 does: Put, Post (a form), CompleteMultipartUpload', async () => {
+    // Act
+    await put('events/put.csv', Buffer.from('a'));
+    const form = await createPresignedPost(client, { Bucket: BUCKET, Key: 'events/post.csv' });
+    const data = new FormData();
+    for (const [name, value] of Object.entries(form.fields)) data.append(name, value);
+    data.append('file', new Blob([Buffer.from('b')]), 'post.csv');
+    expect((await fetch(form.url, { method: 'POST', body: data })).status).toBe(204);
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'events/multipart.csv' }),
+    );
+    const part = await client.send(
+      new UploadPartCommand({
+        Bucket: BUCKET,
+        Key: 'events/multipart.csv',
+        UploadId,
+        PartNumber: 1,
+        Body: Buffer.from('c'),
+      }),
+    );
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'events/multipart.csv',
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+
+    // Assess
+    expect(eventNames.get('events/put.csv')).toBe('ObjectCreated:Put');
+    expect(eventNames.get('events/post.csv')).toBe('ObjectCreated:Post');
+    expect(eventNames.get('events/multipart.csv')).toBe('ObjectCreated:CompleteMultipartUpload');
+    expect((await get('events/multipart.csv')).toString()).toBe('c');
   });
 });
