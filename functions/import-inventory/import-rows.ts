@@ -6,7 +6,8 @@ import { SeenKeys } from './seen-keys.ts';
 
 /** Where valid rows go: the table writer, or nothing for a dry run. */
 export interface RowSink {
-  put(row: InventoryRow): Promise<void>;
+  /** A promise when the caller must wait (backpressure); `undefined` when it need not. */
+  put(row: InventoryRow): Promise<void> | undefined;
   flush(): Promise<void>;
   drain(): Promise<void>;
   readonly rowsWritten: number;
@@ -73,7 +74,9 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
       const result = validateInventoryRow(record.fields, layout);
       if (result.ok) {
         if (seen.addAndCheck(result.row.store, result.row.item)) duplicates += 1;
-        await sink.put(result.row);
+        // Awaited only when the writer asks for it: an `await` per row is garbage per row.
+        const waiting = sink.put(result.row);
+        if (waiting) await waiting;
       } else {
         rowsRejected += 1;
         errors.add(record.line, result.reason);

@@ -31,9 +31,16 @@ export interface InventoryWriterOptions {
   onRetry?: (retry: { attempt: number; delayMs: number; unprocessed: number; error?: unknown }) => void;
 }
 
-interface PendingRow {
-  row: InventoryRow;
+/** A key's put request in the batch being filled, and how many file rows it stands for. */
+interface PendingPut {
+  request: WriteRequest;
   rows: number;
+}
+
+/** A batch on its way to the table: its keys (for ordering), and its completion. */
+interface InFlightBatch {
+  keys: ReadonlyMap<string, PendingPut>;
+  done: Promise<void>;
 }
 
 /**
@@ -67,8 +74,8 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 /**
  * Writes rows to the inventory table with BatchWriteItem: 25 distinct keys per request,
- * `concurrency` requests in flight, `put` waiting when they are all busy (backpressure:
- * the parser reads no faster than the table takes rows).
+ * `concurrency` requests in flight, `put` making its caller wait when they are all busy
+ * (backpressure: the parser reads no faster than the table takes rows).
  *
  * Order: within a file the last row for a store+item wins. Inside one batch the later row
  * replaces the earlier before sending. Across batches, a batch holding a key that is still
@@ -80,14 +87,23 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * https://docs.aws.amazon.com/general/latest/gr/api-retries.html
  * Anything else (ValidationException, AccessDeniedException, ResourceNotFoundException…) or
  * exhausted retries is fatal: the next `put`/`flush` throws an InventoryWriteError.
+ *
+ * Memory: what a row costs here lives only as long as its batch — the put request built
+ * when the row arrives, and its key in the batch's own map. Nothing per row is kept in a
+ * structure that outlives the batch: a long-lived map of every in-flight key (one insert
+ * and one delete per row) had V8 rebuild its table, directly in the old generation, every
+ * few hundred rows, and that garbage is only reclaimed by a full collection. Ordering looks
+ * a key up in the (at most `concurrency`) in-flight batches instead.
  */
 export class InventoryWriter {
   readonly #options: Required<Omit<InventoryWriterOptions, 'onRetry'>> &
     Pick<InventoryWriterOptions, 'onRetry'>;
   readonly #sourceAttribute: AttributeValue;
-  #pending = new Map<string, PendingRow>();
-  readonly #inFlight = new Set<Promise<void>>();
-  readonly #inFlightByKey = new Map<string, Promise<void>>();
+  readonly #updatedAtAttribute: AttributeValue;
+  #pending = new Map<string, PendingPut>();
+  readonly #inFlight = new Set<InFlightBatch>();
+  /** Callers waiting for a free request slot (at most one when `put` is awaited). */
+  readonly #slotWaiters: (() => void)[] = [];
   #fatal: InventoryWriteError | undefined;
   #rowsWritten = 0;
   #requests = 0;
@@ -101,6 +117,7 @@ export class InventoryWriter {
       ...options,
     };
     const { bucket, key, etag, versionId } = options.source;
+    // Shared by every item: the SDK only reads them.
     this.#sourceAttribute = {
       M: {
         bucket: { S: bucket },
@@ -109,6 +126,7 @@ export class InventoryWriter {
         ...(versionId === undefined ? {} : { versionId: { S: versionId } }),
       },
     };
+    this.#updatedAtAttribute = { S: options.updatedAt };
   }
 
   /** Rows whose batch is confirmed written (a row replaced inside its batch counts too). */
@@ -121,64 +139,107 @@ export class InventoryWriter {
     return this.#requests;
   }
 
-  async put(row: InventoryRow): Promise<void> {
-    if (this.#fatal) throw this.#fatal;
+  /** BatchWriteItem requests currently in flight (never more than `concurrency`). */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Adds a row to the batch being filled. Returns a promise only when the caller must wait
+   * (a full batch is waiting for a request slot, or for an earlier batch holding one of
+   * its keys), or when a write has failed for good (rejected); otherwise `undefined`, so
+   * the common case allocates no promise per row.
+   */
+  put(row: InventoryRow): Promise<void> | undefined {
+    if (this.#fatal) return Promise.reject(this.#fatal);
     const key = keyOf(row);
     const earlier = this.#pending.get(key);
-    this.#pending.set(key, { row, rows: (earlier?.rows ?? 0) + 1 });
-    if (this.#pending.size >= MAX_BATCH_ITEMS) await this.#dispatch();
+    this.#pending.set(key, { request: this.#requestFor(row), rows: (earlier?.rows ?? 0) + 1 });
+    if (this.#pending.size < MAX_BATCH_ITEMS) return undefined;
+    const batch = this.#pending;
+    this.#pending = new Map();
+    return this.#dispatch(batch);
   }
 
   /** Sends what is pending and waits for every write; throws if any failed for good. */
   async flush(): Promise<void> {
-    if (!this.#fatal && this.#pending.size > 0) await this.#dispatch();
+    if (!this.#fatal && this.#pending.size > 0) {
+      const batch = this.#pending;
+      this.#pending = new Map();
+      await this.#dispatch(batch);
+    }
     await this.drain();
     if (this.#fatal) throw this.#fatal;
   }
 
   /** Waits for in-flight writes without sending what is pending (used when stopping). */
   async drain(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    while (this.#inFlight.size > 0) await Promise.all(Array.from(this.#inFlight, (batch) => batch.done));
   }
 
-  async #dispatch(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = new Map();
-    const conflicts = new Set<Promise<void>>();
-    for (const key of batch.keys()) {
-      const writing = this.#inFlightByKey.get(key);
-      if (writing) conflicts.add(writing);
+  /** Sends the batch now if it can go, else returns a promise that sends it when it can. */
+  #dispatch(batch: Map<string, PendingPut>): Promise<void> | undefined {
+    const conflicts = this.#conflictsWith(batch);
+    if (conflicts.length === 0 && this.#inFlight.size < this.#options.concurrency) {
+      this.#send(batch);
+      return undefined;
     }
-    if (conflicts.size > 0) await Promise.all(conflicts);
-    while (this.#inFlight.size >= this.#options.concurrency) await Promise.race(this.#inFlight);
-    if (this.#fatal) throw this.#fatal;
+    return this.#dispatchWhenFree(batch, conflicts);
+  }
 
+  async #dispatchWhenFree(batch: Map<string, PendingPut>, conflicts: Promise<void>[]): Promise<void> {
+    if (conflicts.length > 0) await Promise.all(conflicts);
+    while (this.#inFlight.size >= this.#options.concurrency) {
+      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    }
+    if (this.#fatal) throw this.#fatal;
+    this.#send(batch);
+  }
+
+  /** In-flight batches that hold one of the batch's keys (it must wait for them). */
+  #conflictsWith(batch: ReadonlyMap<string, PendingPut>): Promise<void>[] {
+    const conflicts: Promise<void>[] = [];
+    for (const writing of this.#inFlight) {
+      for (const key of batch.keys()) {
+        if (writing.keys.has(key)) {
+          conflicts.push(writing.done);
+          break;
+        }
+      }
+    }
+    return conflicts;
+  }
+
+  #send(batch: Map<string, PendingPut>): void {
     let rows = 0;
     const requests: WriteRequest[] = [];
     for (const pending of batch.values()) {
       rows += pending.rows;
-      requests.push({ PutRequest: { Item: this.#itemFor(pending.row) } });
+      requests.push(pending.request);
     }
     // The promise never rejects: a failure is kept in #fatal for the next put/flush.
-    const writing: Promise<void> = this.#writeWithRetries(requests).then(
-      () => {
-        this.#rowsWritten += rows;
-      },
-      (error: unknown) => {
-        this.#fatal ??=
-          error instanceof InventoryWriteError
-            ? error
-            : new InventoryWriteError('BatchWriteItem failed', { cause: error });
-      },
-    );
-    const tracked = writing.finally(() => {
-      this.#inFlight.delete(tracked);
-      for (const key of batch.keys()) {
-        if (this.#inFlightByKey.get(key) === tracked) this.#inFlightByKey.delete(key);
-      }
-    });
-    this.#inFlight.add(tracked);
-    for (const key of batch.keys()) this.#inFlightByKey.set(key, tracked);
+    const inFlight: InFlightBatch = {
+      keys: batch,
+      done: this.#writeWithRetries(requests).then(
+        () => {
+          this.#rowsWritten += rows;
+          this.#finished(inFlight);
+        },
+        (error: unknown) => {
+          this.#fatal ??=
+            error instanceof InventoryWriteError
+              ? error
+              : new InventoryWriteError('BatchWriteItem failed', { cause: error });
+          this.#finished(inFlight);
+        },
+      ),
+    };
+    this.#inFlight.add(inFlight);
+  }
+
+  #finished(batch: InFlightBatch): void {
+    this.#inFlight.delete(batch);
+    this.#slotWaiters.shift()?.();
   }
 
   async #writeWithRetries(requests: WriteRequest[]): Promise<void> {
@@ -220,13 +281,17 @@ export class InventoryWriter {
     return Math.floor(this.#options.random() * ceiling);
   }
 
-  #itemFor(row: InventoryRow): Record<string, AttributeValue> {
+  #requestFor(row: InventoryRow): WriteRequest {
     return {
-      store: { S: row.store },
-      item: { S: row.item },
-      count: { N: String(row.count) },
-      updatedAt: { S: this.#options.updatedAt },
-      source: this.#sourceAttribute,
+      PutRequest: {
+        Item: {
+          store: { S: row.store },
+          item: { S: row.item },
+          count: { N: String(row.count) },
+          updatedAt: this.#updatedAtAttribute,
+          source: this.#sourceAttribute,
+        },
+      },
     };
   }
 }

@@ -196,6 +196,39 @@ describe('decodeUtf8', () => {
     expect(error.message).toContain('0xe9');
   });
 
+  it('hands out a large chunk in pieces of at most 4 KB, whole characters intact', async () => {
+    // Prepare: one 64 KB chunk, as a network read gives it, with 3-byte characters that
+    // straddle the 4 KB cuts.
+    const line = 'Zürich,€-item,1\n';
+    const text = `store,item,count\n${line.repeat(4000)}`;
+    const bytes = new TextEncoder().encode(text);
+
+    // Act
+    const pieces = await collect(decodeUtf8(bytesOf(bytes, bytes.length)));
+
+    // Assess
+    expect(bytes.length).toBeGreaterThan(64_000);
+    expect(pieces.length).toBeGreaterThan(15);
+    expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThanOrEqual(4096);
+    expect(pieces.join('')).toBe(text);
+  });
+
+  it('names the right line for invalid UTF-8 far into a large chunk', async () => {
+    // Prepare: 3,000 good lines, then Latin-1 "é" on line 3002, all in one chunk.
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode(`store,item,count\n${'s1,a,1\n'.repeat(3000)}s1,caf`),
+      0xe9,
+      ...new TextEncoder().encode(',2\n'),
+    ]);
+
+    // Act
+    const error = await rejection(collect(decodeUtf8(bytesOf(bytes, bytes.length))));
+
+    // Assess
+    expect(error.reason).toBe('invalid_utf8');
+    expect(error.message).toContain('line 3002');
+  });
+
   it('rejects a file that ends inside a multi-byte character', async () => {
     // Prepare
     const bytes = new Uint8Array([...new TextEncoder().encode('store,item,count\ns1,a,'), 0xe2, 0x82]);

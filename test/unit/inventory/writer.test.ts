@@ -242,6 +242,43 @@ describe('InventoryWriter', () => {
     expect(writer.rowsWritten).toBe(250);
   });
 
+  it('makes the caller wait only when every request slot is busy, one batch at most held back', async () => {
+    // Prepare: requests that finish only when released.
+    const release: Array<() => void> = [];
+    dynamo.on(BatchWriteItemCommand).callsFake(async () => {
+      await new Promise<void>((resolve) => release.push(resolve));
+      return {};
+    });
+    const { writer } = newWriter({ concurrency: 2 });
+
+    // Act: two full batches go at once; the third must wait for a slot.
+    const returned = rows(75).map((row) => writer.put(row));
+    await new Promise((resolve) => setImmediate(resolve));
+    const inFlightWhileBlocked = writer.inFlight;
+    const sentWhileBlocked = dynamo.commandCalls(BatchWriteItemCommand).length;
+    let third = false;
+    void returned[74]?.then(() => {
+      third = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    const thirdWaited = !third;
+    release.shift()?.();
+    await returned[74];
+    const pump = setInterval(() => release.shift()?.(), 1);
+    await writer.flush();
+    clearInterval(pump);
+
+    // Assess
+    expect(returned.slice(0, 49).every((result) => result === undefined)).toBe(true);
+    expect(returned[49]).toBeUndefined(); // the second batch found a free slot
+    expect(returned[74]).toBeInstanceOf(Promise);
+    expect(inFlightWhileBlocked).toBe(2);
+    expect(sentWhileBlocked).toBe(2);
+    expect(thirdWaited).toBe(true);
+    expect(dynamo.commandCalls(BatchWriteItemCommand)).toHaveLength(3);
+    expect(writer.rowsWritten).toBe(75);
+  });
+
   it('writes a key’s later row last even when an earlier batch holding it is still retrying', async () => {
     // Prepare: a fake table applying puts in the order requests arrive. The first batch
     // (holding a=5) is told to retry a; meanwhile a later batch holds a=0.
