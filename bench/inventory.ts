@@ -7,17 +7,23 @@
  * - raw batch: the same kind of items written straight to DynamoDB Local with
  *   BatchWriteItem, 25 per request, at the importer's concurrency — the ceiling.
  * - per-row puts: one PutItem per row, one at a time, as the classic lab's loader does.
- * - memory: peak RSS of this process (the handler runs in it) while importing the small
- *   and the large file, each above the RSS just before its upload.
+ * - memory: each file is imported by the handler in a Node process of its own, as a Lambda
+ *   instance would run it (`--import tsx` to run TypeScript is the only flag: no GC flags,
+ *   no `global.gc()`), and that process reports its peak RSS (VmHWM). The growth is the
+ *   large import's peak minus the small one's: what the file's size adds. This process
+ *   (the local S3 serving the file, DynamoDB Local's client, the bench itself) is not
+ *   counted: a function does not host the cloud it talks to.
  * - alert latency: an item's count is set to 0 with PutItem; time until the message is in
  *   the SNS outbox. Includes the stream's batch window (1 s).
  */
 
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   BatchWriteItemCommand,
   DynamoDBClient,
@@ -26,8 +32,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { inventoryImportReportSchema } from '../functions/import-inventory/report.ts';
-import { LOCAL_CREDENTIALS, startLocalCloud } from '../local/cloud.ts';
 import type { LocalCloud } from '../local/types.ts';
+
+// The local cloud is loaded only by the bench itself, never by the import process it starts
+// (which must hold what a function holds, and nothing else).
+const localCloud = () => import('../local/cloud.ts');
 
 export interface InventoryBenchOptions {
   /** Import sizes in rows for the memory check; RSS growth is from the first to the last. */
@@ -50,10 +59,20 @@ export interface Throughput {
   rowsPerSecond: number;
 }
 
+/** One import run in a process of its own. */
+export interface MemoryRun extends Throughput {
+  /** The import process's peak RSS (VmHWM) over its whole life. */
+  peakRssMb: number;
+  /** Its RSS once the handler module is loaded, before the import starts (context). */
+  loadedRssMb: number;
+  /** Peak RSS above the smallest import's peak (0 for the smallest). */
+  peakRssGrowthMb: number;
+}
+
 export interface InventoryBenchResult {
   rounds: { import: Throughput; rawBatch: Throughput; ratio: number }[];
   perRowPut: Throughput;
-  memory: (Throughput & { peakRssGrowthMb: number })[];
+  memory: MemoryRun[];
   ratios: { importVsRawBatch: number; importVsPerRowPut: number };
   rssGrowthMb: number;
   alertLatencyMs: { samples: number; median: number; p95: number };
@@ -81,9 +100,10 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
   const run = Date.now().toString(36);
   try {
     // Phase 1, throughput and memory: only the importer is wired. Stream consumers run in
-    // this same process and would blur its RSS (and share the CPU with it unevenly).
+    // this same process and would share the CPU with it unevenly. The memory imports run
+    // in processes of their own, against this cloud.
     const phase1 = await withCloud(workDir, ['importInventory'], async (cloud) => {
-      const context = contextFor(cloud, workDir, run, log);
+      const context = await contextFor(cloud, workDir, run, log);
       // DynamoDB Local is a JVM: its JIT needs thousands of requests before its speed
       // settles, so both paths are warmed before anything is timed.
       log('inventory: warming up');
@@ -106,19 +126,21 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
 
       const memory: InventoryBenchResult['memory'] = [];
       for (const rows of importRows) {
-        const result = await importCsv(context, rows, `memory-${rows}`);
-        memory.push(result);
+        const run = await importInOwnProcess(context, rows, `memory-${rows}`, concurrency);
+        const peakRssGrowthMb = run.peakRssMb - (memory[0]?.peakRssMb ?? run.peakRssMb);
+        memory.push({ ...run, peakRssGrowthMb });
         log(
-          `inventory: import ${rows} rows: ${result.rowsPerSecond.toFixed(0)} rows/s, ` +
-            `peak RSS +${result.peakRssGrowthMb.toFixed(1)} MB`,
+          `inventory: import ${rows} rows in its own process: ${run.rowsPerSecond.toFixed(0)} rows/s, ` +
+            `peak RSS ${run.peakRssMb.toFixed(1)} MB (${run.loadedRssMb.toFixed(1)} MB once loaded), ` +
+            `+${peakRssGrowthMb.toFixed(1)} MB over the first`,
         );
       }
       return { rounds, perRowPut, memory };
     });
 
     // Phase 2, alert latency: the alerts function alone on a fresh table.
-    const alertLatencyMs = await withCloud(workDir, ['stockAlerts'], (cloud) =>
-      measureAlertLatency(contextFor(cloud, workDir, run, log), options.alertSamples ?? 20),
+    const alertLatencyMs = await withCloud(workDir, ['stockAlerts'], async (cloud) =>
+      measureAlertLatency(await contextFor(cloud, workDir, run, log), options.alertSamples ?? 20),
     );
     log(`inventory: alert latency median ${alertLatencyMs.median} ms, p95 ${alertLatencyMs.p95} ms`);
 
@@ -128,7 +150,7 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
       importVsRawBatch: median(rounds.map((round) => round.ratio)),
       importVsPerRowPut: importRate / perRowPut.rowsPerSecond,
     };
-    const rssGrowthMb = (memory.at(-1)?.peakRssGrowthMb ?? 0) - (memory[0]?.peakRssGrowthMb ?? 0);
+    const rssGrowthMb = memory.at(-1)?.peakRssGrowthMb ?? 0;
     return {
       rounds,
       perRowPut,
@@ -158,6 +180,7 @@ async function withCloud<T>(
   const dataDir = await mkdtemp(join(workDir, 'cloud-'));
   // Later clouds in this process reuse the first one's ports: the handler modules, loaded
   // once, keep their clients for those endpoints.
+  const { startLocalCloud } = await localCloud();
   const cloud = await startLocalCloud({
     dataDir,
     inMemory: true,
@@ -180,12 +203,13 @@ async function withCloud<T>(
   }
 }
 
-function contextFor(
+async function contextFor(
   cloud: LocalCloud,
   workDir: string,
   run: string,
   log: (line: string) => void,
-): BenchContext {
+): Promise<BenchContext> {
+  const { LOCAL_CREDENTIALS } = await localCloud();
   const { region, endpoints } = cloud.endpoints;
   return {
     cloud,
@@ -198,6 +222,7 @@ function contextFor(
       responseChecksumValidation: 'WHEN_REQUIRED',
     }),
     dynamoDb: new DynamoDBClient({ region, credentials: LOCAL_CREDENTIALS, endpoint: endpoints.dynamodb }),
+    credentials: LOCAL_CREDENTIALS,
     workDir,
     run,
     log,
@@ -206,6 +231,7 @@ function contextFor(
 
 interface BenchContext {
   cloud: LocalCloud;
+  credentials: { accessKeyId: string; secretAccessKey: string };
   s3: S3Client;
   dynamoDb: DynamoDBClient;
   workDir: string;
@@ -217,14 +243,10 @@ interface BenchContext {
 const benchRow = (run: string, label: string, i: number) =>
   ({ store: `bench-${run}-${label}-${i % 50}`, item: `sku-${i}`, count: 1 + (i % 97) }) as const;
 
-async function importCsv(
-  context: BenchContext,
-  rows: number,
-  label: string,
-): Promise<Throughput & { peakRssGrowthMb: number }> {
-  const { cloud, s3, workDir, run } = context;
+/** Writes a bench CSV of `rows` rows to disk, in slices (never held whole). */
+async function writeCsv(context: BenchContext, rows: number, label: string): Promise<string> {
+  const { workDir, run } = context;
   const path = join(workDir, `${label}.csv`);
-  // Written in slices, never held whole: the bench process is also the one whose RSS is measured.
   const out = createWriteStream(path);
   out.write('store,item,count\n');
   for (let start = 0; start < rows; start += 10_000) {
@@ -237,40 +259,161 @@ async function importCsv(
   }
   out.end();
   await once(out, 'finish');
-  const key = `inventory/bench-${run}-${label}.csv`;
-  const bucket = cloud.endpoints.buckets.uploads;
+  return path;
+}
 
-  // The upload is the client's work (the local S3 runs in this process too): memory is
-  // measured from the moment it completes, which is when the import starts.
-  await s3.send(
+async function upload(context: BenchContext, path: string, key: string): Promise<void> {
+  await context.s3.send(
     new PutObjectCommand({
-      Bucket: bucket,
+      Bucket: context.cloud.endpoints.buckets.uploads,
       Key: key,
       Body: createReadStream(path),
       ContentLength: (await stat(path)).size,
     }),
   );
-  const baseline = process.memoryUsage().rss;
-  let peak = baseline;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 25);
-  try {
-    const deadline = Date.now() + 900_000;
-    for (;;) {
-      const report = await readReport(s3, bucket, key);
-      if (report) {
-        if (report.status !== 'completed')
-          throw new Error(`bench import ${label} ended ${report.status}: ${report.detail}`);
-        const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
-        return { rows, seconds, rowsPerSecond: rows / seconds, peakRssGrowthMb: (peak - baseline) / MB };
-      }
-      if (Date.now() > deadline) throw new Error(`bench import ${label} wrote no report`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** Waits for an import's report; its times give the import's throughput. */
+async function waitForReport(
+  context: BenchContext,
+  key: string,
+  rows: number,
+  label: string,
+): Promise<Throughput> {
+  const bucket = context.cloud.endpoints.buckets.uploads;
+  const deadline = Date.now() + 900_000;
+  for (;;) {
+    const report = await readReport(context.s3, bucket, key);
+    if (report) {
+      if (report.status !== 'completed')
+        throw new Error(`bench import ${label} ended ${report.status}: ${report.detail}`);
+      const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+      return { rows, seconds, rowsPerSecond: rows / seconds };
     }
-  } finally {
-    clearInterval(sampler);
+    if (Date.now() > deadline) throw new Error(`bench import ${label} wrote no report`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** An upload under `inventory/`, imported by the function the local cloud runs on its S3 event. */
+async function importCsv(context: BenchContext, rows: number, label: string): Promise<Throughput> {
+  const path = await writeCsv(context, rows, label);
+  const key = `inventory/bench-${context.run}-${label}.csv`;
+  await upload(context, path, key);
+  return waitForReport(context, key, rows, label);
+}
+
+/** What the import process is told: which object to import. */
+interface WorkerJob {
+  bucket: string;
+  key: string;
+}
+
+/** What it prints when done. */
+interface WorkerReport {
+  peakRssMb: number;
+  loadedRssMb: number;
+}
+
+const self = fileURLToPath(import.meta.url);
+
+/**
+ * Imports a file with the handler in a process of its own, invoked with the S3 event a
+ * Lambda instance would get. The key is outside `inventory/`, so the local cloud's own
+ * notification does not import it too.
+ */
+async function importInOwnProcess(
+  context: BenchContext,
+  rows: number,
+  label: string,
+  concurrency: number,
+): Promise<Throughput & WorkerReport> {
+  const { cloud, workDir, credentials } = context;
+  const path = await writeCsv(context, rows, label);
+  const key = `bench/inventory-${context.run}-${label}.csv`;
+  await upload(context, path, key);
+  await rm(path, { force: true });
+  const job: WorkerJob = { bucket: cloud.endpoints.buckets.uploads, key };
+  const jobFile = join(workDir, `${label}.job.json`);
+  await writeFile(jobFile, JSON.stringify(job));
+  const { region, endpoints } = cloud.endpoints;
+  // The function's configuration, in the child's own environment, as Lambda gives it.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SFN: endpoints.sns,
+    STOCKROOM_LOCAL_CLOUD: '1',
+    UPLOADS_BUCKET: cloud.endpoints.buckets.uploads,
+    INVENTORY_TABLE: cloud.tables.inventory,
+    INVENTORY_WRITE_CONCURRENCY: String(concurrency),
+    POWERTOOLS_SERVICE_NAME: 'import-inventory',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  delete env.NODE_OPTIONS;
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', self, '--inventory-worker', jobFile], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    if (code !== 0) throw new Error(`inventory bench worker (${label}) exited with ${code}`);
+    const report = JSON.parse(output.trim().split('\n').at(-1) ?? '') as WorkerReport;
+    return { ...(await waitForReport(context, key, rows, label)), ...report };
+  } finally {
+    await rm(jobFile, { force: true });
+  }
+}
+
+/** The import process: loads the handler, imports one object, prints its peak RSS. */
+async function worker(jobFile: string): Promise<void> {
+  const job = JSON.parse(await readFile(jobFile, 'utf8')) as WorkerJob;
+  const { handler } = await import('../functions/import-inventory/handler.ts');
+  const loadedRssMb = process.memoryUsage().rss / MB;
+  const event = {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: job.bucket }, object: { key: job.key } },
+      },
+    ],
+  };
+  const context = {
+    functionName: 'importInventory',
+    awsRequestId: 'bench',
+    getRemainingTimeInMillis: () => 900_000,
+  };
+  await handler(event as never, context as never);
+  const report: WorkerReport = { peakRssMb: await peakRssMb(), loadedRssMb };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+/**
+ * This process's peak RSS. On Linux, VmHWM: getrusage's maxRSS survives execve, so a child
+ * spawned by a big parent would report the parent's RSS at fork time.
+ */
+async function peakRssMb(): Promise<number> {
+  try {
+    const status = await readFile('/proc/self/status', 'utf8');
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    if (match?.[1]) return Number(match[1]) / 1024;
+  } catch {
+    // Not Linux.
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 async function readReport(s3: S3Client, bucket: string, key: string) {
@@ -393,7 +536,10 @@ async function measureAlertLatency(
 }
 
 // `tsx bench/inventory.ts` runs it alone; `npm run bench` imports benchInventory.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[2] === '--inventory-worker' && process.argv[3]) {
+  await worker(process.argv[3]);
+  process.exit(0);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await benchInventory();
   console.log(JSON.stringify(result, null, 2));
 }
