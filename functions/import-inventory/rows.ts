@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { InventoryFileRejectedError } from './errors.ts';
 
 export const REQUIRED_COLUMNS = ['store', 'item', 'count'] as const;
@@ -58,29 +59,34 @@ export function resolveColumns(header: readonly string[]): ColumnLayout {
 
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
-/** What one row holds once validated. */
-export interface InventoryRow {
-  store: string;
-  item: string;
-  count: number;
-}
+/**
+ * One inventory row. Cell text is kept as text — `=HYPERLINK(…)` is an item name like any
+ * other — trimmed of surrounding spaces. `count` is a whole number written in ASCII digits
+ * only: no sign, no decimals, no exponent, nothing beyond 2^53 − 1.
+ */
+export const inventoryRowSchema = z.object({
+  store: z
+    .string()
+    .trim()
+    .min(1, 'store is empty')
+    .refine((value) => utf8Bytes(value) <= MAX_STORE_BYTES, `store is longer than ${MAX_STORE_BYTES} bytes`),
+  item: z
+    .string()
+    .trim()
+    .min(1, 'item is empty')
+    .refine((value) => utf8Bytes(value) <= MAX_ITEM_BYTES, `item is longer than ${MAX_ITEM_BYTES} bytes`),
+  count: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'count must be a whole number ≥ 0')
+    .transform(Number)
+    .refine(Number.isSafeInteger, `count is larger than ${Number.MAX_SAFE_INTEGER}`),
+});
+export type InventoryRow = z.infer<typeof inventoryRowSchema>;
 
 export type RowResult = { ok: true; row: InventoryRow } | { ok: false; reason: string };
 
-const WHOLE_NUMBER = /^\d+$/;
-
-/**
- * Validates one record against the header layout; the reason is for a person, and lists
- * every problem of the row.
- *
- * Cell text is kept as text — `=HYPERLINK(…)` is an item name like any other — trimmed of
- * surrounding spaces. `count` is a whole number written in ASCII digits only: no sign, no
- * decimals, no exponent, nothing beyond 2^53 − 1.
- *
- * Written out rather than as a schema: it runs for every row of files of millions of
- * rows, and a schema parse allocates a dozen short-lived objects per row; the row itself
- * is the only object made here.
- */
+/** Validates one record against the header layout; the reason is for a person. */
 export function validateInventoryRow(fields: readonly string[], layout: ColumnLayout): RowResult {
   if (fields.length !== layout.width) {
     return {
@@ -88,32 +94,17 @@ export function validateInventoryRow(fields: readonly string[], layout: ColumnLa
       reason: `expected ${layout.width} fields (as in the header), found ${fields.length}`,
     };
   }
-  const store = (fields[layout.indexes.store] ?? '').trim();
-  const item = (fields[layout.indexes.item] ?? '').trim();
-  const countCell = fields[layout.indexes.count] ?? '';
-  const countText = countCell.trim();
-  const count = WHOLE_NUMBER.test(countText) ? Number(countText) : Number.NaN;
-  const storeProblem =
-    store.length === 0
-      ? 'store is empty'
-      : utf8Bytes(store) > MAX_STORE_BYTES
-        ? `store is longer than ${MAX_STORE_BYTES} bytes`
-        : undefined;
-  const itemProblem =
-    item.length === 0
-      ? 'item is empty'
-      : utf8Bytes(item) > MAX_ITEM_BYTES
-        ? `item is longer than ${MAX_ITEM_BYTES} bytes`
-        : undefined;
-  const countProblem = Number.isNaN(count)
-    ? `count must be a whole number ≥ 0 (got ${quoteForReport(countCell)})`
-    : Number.isSafeInteger(count)
-      ? undefined
-      : `count is larger than ${Number.MAX_SAFE_INTEGER}`;
-  if (storeProblem === undefined && itemProblem === undefined && countProblem === undefined) {
-    return { ok: true, row: { store, item, count } };
-  }
-  const reasons = [storeProblem, itemProblem, countProblem].filter((reason) => reason !== undefined);
+  const result = inventoryRowSchema.safeParse({
+    store: fields[layout.indexes.store],
+    item: fields[layout.indexes.item],
+    count: fields[layout.indexes.count],
+  });
+  if (result.success) return { ok: true, row: result.data };
+  const reasons = result.error.issues.map((issue) =>
+    issue.path[0] === 'count' && issue.code === 'invalid_format'
+      ? `${issue.message} (got ${quoteForReport(fields[layout.indexes.count] ?? '')})`
+      : issue.message,
+  );
   return { ok: false, reason: reasons.join('; ') };
 }
 
