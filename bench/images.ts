@@ -21,6 +21,7 @@ import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
+import { peakRssMb } from './peak-rss.ts';
 import type { BenchResult, BenchTarget } from './types.ts';
 
 export interface BenchImagesOptions {
@@ -652,21 +653,6 @@ function watchGarbageCollection(): { stop(): { seconds: number; fullGcs: number 
       return { seconds: milliseconds / 1000, fullGcs };
     },
   };
-}
-
-/**
- * This process's peak RSS. On Linux, VmHWM: getrusage's maxRSS survives execve, so a child
- * spawned by a big parent would report the parent's RSS at fork time.
- */
-async function peakRssMb(): Promise<number> {
-  try {
-    const status = await readFile('/proc/self/status', 'utf8');
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-    if (match?.[1]) return Number(match[1]) / 1024;
-  } catch {
-    // Not Linux.
-  }
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 if (process.argv[2] === '--images-worker' && process.argv[3]) {

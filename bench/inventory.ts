@@ -36,6 +36,7 @@ import {
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { inventoryImportReportSchema } from '../functions/import-inventory/report.ts';
 import type { LocalCloud } from '../local/types.ts';
+import { peakRssMb } from './peak-rss.ts';
 
 // The local cloud is loaded only by the bench itself, never by the import process it starts
 // (which must hold what a function holds, and nothing else).
@@ -420,21 +421,6 @@ async function worker(jobFile: string): Promise<void> {
   await handler(event as never, context as never);
   const report: WorkerReport = { peakRssMb: await peakRssMb(), loadedRssMb };
   process.stdout.write(`${JSON.stringify(report)}\n`);
-}
-
-/**
- * This process's peak RSS. On Linux, VmHWM: getrusage's maxRSS survives execve, so a child
- * spawned by a big parent would report the parent's RSS at fork time.
- */
-async function peakRssMb(): Promise<number> {
-  try {
-    const status = await readFile('/proc/self/status', 'utf8');
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-    if (match?.[1]) return Number(match[1]) / 1024;
-  } catch {
-    // Not Linux.
-  }
-  return process.resourceUsage().maxRSS / 1024;
 }
 
 async function readReport(s3: S3Client, bucket: string, key: string) {
