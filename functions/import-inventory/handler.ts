@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import eventNormalizer from '@middy/event-normalizer';
 import type { Context, S3Event } from 'aws-lambda';
-import { dynamoDbClient, s3Client, sfnClient } from '#shared/clients.ts';
+import { dynamoDbClient, s3Client, sfnClient } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { handOffConfigFrom, handOffEnvironmentSchema } from '../large-import/config.ts';

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { isMissingObject, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import { putJsonReport, reportKeyFor } from '#shared/reports.ts';
 import type { InventoryImportReport } from '../import-inventory/report.ts';
 import type { HandOffConfig } from './config.ts';
 import type { LargeImportInput } from './job.ts';
-import { isMissingObject, unquoteEtag } from './s3-objects.ts';
 
 /** User metadata (`x-amz-meta-import-mode`) that sends one object to the workflow whatever its size. */
 export const IMPORT_MODE_METADATA_KEY = 'import-mode';

@@ -6,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
+import { bodyBuffer, bodyBytes, isMissingObject, isPreconditionFailed } from '#shared/aws/s3-objects.ts';
 import { putJsonReport } from '#shared/reports.ts';
 import { InventoryFileRejectedError } from '../import-inventory/errors.ts';
 import { importInventoryRows, type RowSink } from '../import-inventory/import-rows.ts';
@@ -23,7 +24,6 @@ import {
   rangeRepairKey,
 } from './job.ts';
 import { decodeFingerprints, FingerprintList, KeySet, keyFingerprint } from './key-set.ts';
-import { bodyBuffer, bodyBytes, isMissingObject, isPreconditionFailed } from './s3-objects.ts';
 
 type ByteRange = z.infer<typeof byteRangeSchema>;
 

@@ -1,13 +1,13 @@
 import { PassThrough } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { bodyBytes, isMissingObject, isPreconditionFailed, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import { decodeUtf8, gunzip, readCsvRecords } from '../import-inventory/csv-records.ts';
 import { InventoryFileRejectedError } from '../import-inventory/errors.ts';
 import { resolveColumns } from '../import-inventory/rows.ts';
 import type { LargeImportConfig } from './config.ts';
 import { type LargeImportInput, type LargeImportJob, type LargeImportPlan, PARTS_PREFIX } from './job.ts';
 import { coalesceRanges, HeaderTooLargeError, RangePlanner } from './ranges.ts';
-import { bodyBytes, isMissingObject, isPreconditionFailed, unquoteEtag } from './s3-objects.ts';
 
 export interface PlanOptions {
   s3: S3Client;

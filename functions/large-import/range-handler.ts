@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { dynamoDbClient, s3Client } from '#shared/clients.ts';
+import { dynamoDbClient, s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { largeImportConfigFrom, largeImportEnvironmentSchema } from './config.ts';

@@ -1,5 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
+import { bodyBuffer } from '#shared/aws/s3-objects.ts';
 import {
   type byteRangeSchema,
   type LargeImportJob,
@@ -8,7 +9,6 @@ import {
   rangeRepairKey,
 } from './job.ts';
 import { decodeFingerprints, FingerprintList, KeySet } from './key-set.ts';
-import { bodyBuffer } from './s3-objects.ts';
 
 type ByteRange = z.infer<typeof byteRangeSchema>;
 

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { s3Client, snsClient } from '#shared/clients.ts';
+import { s3Client, snsClient } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { largeImportConfigFrom, largeImportEnvironmentSchema } from './config.ts';

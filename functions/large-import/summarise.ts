@@ -1,6 +1,7 @@
 import { DeleteObjectsCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
+import { bodyBuffer, isMissingObject } from '#shared/aws/s3-objects.ts';
 import { putJsonReport, reportKeyFor } from '#shared/reports.ts';
 import { type ImportReason, type InventoryImportReport, RowErrorLog } from '../import-inventory/report.ts';
 import { resolveColumns } from '../import-inventory/rows.ts';
@@ -15,7 +16,6 @@ import {
   rangePartSchema,
   rangeRepairKey,
 } from './job.ts';
-import { bodyBuffer, isMissingObject } from './s3-objects.ts';
 
 /** The state the summary step receives: the plan's output plus what the Maps returned. */
 export const summaryInputSchema = z.object({

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import sharp from 'sharp';
 import { z } from 'zod';
-import { s3Client } from '#shared/clients.ts';
+import { s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { thumbnailConfigFrom, thumbnailEnvironmentSchema } from '../thumbnails/config.ts';

@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { snsClient } from '#shared/clients.ts';
+import { snsClient } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { processStockAlerts } from './alerts.ts';

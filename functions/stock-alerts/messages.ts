@@ -1,7 +1,7 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sns';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { classifyStockTransition, type StockTransition } from '#shared/stock/transitions.ts';
 import { imagesOf, PoisonRecordError, type StockSource } from './images.ts';
-import { classifyStockTransition, type StockTransition } from './transitions.ts';
 
 /** The JSON body of every alert. Subscribers may rely on these fields. */
 export interface StockAlertBody {

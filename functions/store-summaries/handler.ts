@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { dynamoDbDocumentClient } from '#shared/clients.ts';
+import { dynamoDbDocumentClient } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { refreshStoreSummaries } from './summaries.ts';

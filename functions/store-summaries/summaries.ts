@@ -1,8 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import type { StoreSummary } from './summary.ts';
+import {
+  type StoreSummary,
+  saveStoreSummary,
+  summariseStore,
+} from '#shared/inventory/store-summaries-table.ts';
+import { queryStoreItems } from '#shared/inventory/table.ts';
 
 export type SummaryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -45,9 +49,9 @@ export function recordsByStore(records: DynamoDBRecord[], logger?: SummaryLogger
 }
 
 /**
- * Reads the store's whole partition (paged) and summarises it. The read is strongly
- * consistent, so the summary reflects at least every write that produced the stream records
- * being handled. Returns undefined when the store has no items left.
+ * Reads the store's whole partition and summarises it. The read is strongly consistent, so
+ * the summary reflects at least every write that produced the stream records being handled.
+ * Returns undefined when the store has no items left.
  */
 export async function computeStoreSummary(
   documentClient: DynamoDBDocumentClient,
@@ -55,80 +59,11 @@ export async function computeStoreSummary(
   store: string,
   computedAt: string,
 ): Promise<StoreSummary | undefined> {
-  let itemCount = 0;
-  let totalUnits = 0;
-  let outOfStockCount = 0;
-  let lastUpdatedAt: string | undefined;
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: inventoryTable,
-        KeyConditionExpression: '#store = :store',
-        ProjectionExpression: '#count, updatedAt',
-        ExpressionAttributeNames: { '#store': 'store', '#count': 'count' },
-        ExpressionAttributeValues: { ':store': store },
-        ConsistentRead: true,
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      itemCount += 1;
-      const count = typeof item.count === 'number' && Number.isFinite(item.count) ? item.count : 0;
-      totalUnits += Math.max(0, count);
-      if (count <= 0) outOfStockCount += 1;
-      const updatedAt = typeof item.updatedAt === 'string' ? item.updatedAt : undefined;
-      if (updatedAt && (!lastUpdatedAt || updatedAt > lastUpdatedAt)) lastUpdatedAt = updatedAt;
-    }
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
-  if (itemCount === 0) return undefined;
-  return {
-    store,
-    itemCount,
-    totalUnits,
-    outOfStockCount,
-    ...(lastUpdatedAt ? { lastUpdatedAt } : {}),
-    computedAt,
-  };
-}
-
-/**
- * Writes (or deletes) a summary unless a summary computed later is already stored.
- *
- * Lambda processes a partition key's stream records in order, one batch at a time, so two
- * recomputes of one store rarely overlap; if they do (a retry racing a newer batch after a
- * shard split), the condition keeps the newer one. The residual case — a stale recompute
- * recreating a summary just deleted for an emptied store — heals on the store's next write.
- * Returns false when a newer summary won.
- */
-export async function saveStoreSummary(
-  documentClient: DynamoDBDocumentClient,
-  storeSummariesTable: string,
-  store: string,
-  summary: StoreSummary | undefined,
-  computedAt: string,
-): Promise<boolean> {
-  const condition = {
-    ConditionExpression: 'attribute_not_exists(#store) OR computedAt < :computedAt',
-    ExpressionAttributeNames: { '#store': 'store' },
-    ExpressionAttributeValues: { ':computedAt': computedAt },
-  };
-  try {
-    if (summary) {
-      await documentClient.send(
-        new PutCommand({ TableName: storeSummariesTable, Item: summary, ...condition }),
-      );
-    } else {
-      await documentClient.send(
-        new DeleteCommand({ TableName: storeSummariesTable, Key: { store }, ...condition }),
-      );
-    }
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  const items = await queryStoreItems(documentClient, inventoryTable, store, {
+    consistentRead: true,
+    withSource: false,
+  });
+  return summariseStore(store, items, computedAt);
 }
 
 async function inPool<T>(values: T[], concurrency: number, work: (value: T) => Promise<void>): Promise<void> {

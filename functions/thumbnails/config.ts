@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { booleanFlag, positiveIntegerList } from '#shared/env.ts';
-import { OUTPUT_FORMATS, type OutputFormat } from './keys.ts';
+import { OUTPUT_FORMATS, type OutputFormat } from '#shared/images/keys.ts';
 
 /**
  * The widest thumbnail we agree to make. Thumbnails are small by nature, and the cap keeps

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, S3Event } from 'aws-lambda';
 import sharp from 'sharp';
-import { s3Client } from '#shared/clients.ts';
+import { s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { thumbnailConfigFrom, thumbnailEnvironmentSchema } from './config.ts';

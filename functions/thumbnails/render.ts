@@ -1,6 +1,6 @@
 import sharp, { type Sharp, type SharpOptions } from 'sharp';
+import { OUTPUT_FORMATS, type OutputFormat } from '#shared/images/keys.ts';
 import { ImageRejectedError, RenderTimeoutError } from './errors.ts';
-import { OUTPUT_FORMATS, type OutputFormat } from './keys.ts';
 import { formatName, type SniffedFormat, sniffImageFormat } from './sniff.ts';
 
 export interface RenderOptions {

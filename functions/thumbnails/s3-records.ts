@@ -1,6 +1,12 @@
 import { z } from 'zod';
+import {
+  decodeS3EventKey,
+  fitsS3KeyLimit,
+  IMAGES_PREFIX,
+  reportKeyFor,
+  thumbnailKeyFor,
+} from '#shared/images/keys.ts';
 import type { ThumbnailConfig } from './config.ts';
-import { decodeS3EventKey, fitsS3KeyLimit, IMAGES_PREFIX, reportKeyFor, thumbnailKeyFor } from './keys.ts';
 import { normalizeSequencer } from './sequencer.ts';
 import type { SkipReason } from './telemetry.ts';
 

@@ -7,6 +7,12 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import {
+  encodeMetadataValue,
+  isThumbnailKeyOf,
+  thumbnailKeyFor,
+  thumbnailPrefixFor,
+} from '#shared/images/keys.ts';
 import { putJsonReport, reportKeyFor } from '#shared/reports.ts';
 import type { ThumbnailConfig } from './config.ts';
 import {
@@ -16,7 +22,6 @@ import {
   ThumbnailRecordsFailedError,
 } from './errors.ts';
 import { InputBuffers } from './input-buffers.ts';
-import { encodeMetadataValue, isThumbnailKeyOf, thumbnailKeyFor, thumbnailPrefixFor } from './keys.ts';
 import { type RenderedImage, ThumbnailRenderer } from './render.ts';
 import { type ImageEvent, recordsOf, triageS3Record } from './s3-records.ts';
 import { isNewerThan, SEQUENCER_METADATA_KEY } from './sequencer.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StoreSummary } from '../store-summaries/summary.ts';
+import type { StoreSummary } from '#shared/inventory/store-summaries-table.ts';
 import { ASSETS } from './assets.ts';
 import type { WebConfig } from './config.ts';
 import {

@@ -5,11 +5,12 @@ import {
   NoSuchKey,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
 import { reportKeyFor } from '#shared/reports.ts';
-import { type StoreSummary, storeSummarySchema } from '../store-summaries/summary.ts';
-import type { InventoryItem, SourceFile } from './items.ts';
+
+export { listStoreSummaries } from '#shared/inventory/store-summaries-table.ts';
+export { queryStoreItems } from '#shared/inventory/table.ts';
+
 import { type ImportReportEntry, parseImportReport } from './reports.ts';
 
 /**
@@ -18,29 +19,6 @@ import { type ImportReportEntry, parseImportReport } from './reports.ts';
  */
 
 export const INVENTORY_REPORTS_PREFIX = 'reports/inventory/';
-
-/**
- * Every store's summary: a paged Scan of the small summaries table (one item per store),
- * never of the inventory table. Malformed items are skipped.
- */
-export async function listStoreSummaries(
-  documentClient: DynamoDBDocumentClient,
-  storeSummariesTable: string,
-): Promise<StoreSummary[]> {
-  const summaries: StoreSummary[] = [];
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new ScanCommand({ TableName: storeSummariesTable, ExclusiveStartKey: exclusiveStartKey }),
-    );
-    for (const item of page.Items ?? []) {
-      const parsed = storeSummarySchema.safeParse(item);
-      if (parsed.success) summaries.push(parsed.data);
-    }
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
-  return summaries.sort((a, b) => (a.store < b.store ? -1 : a.store > b.store ? 1 : 0));
-}
 
 /**
  * A value read at most once per `ttlMs` per container, with concurrent callers sharing one
@@ -72,61 +50,6 @@ export class ShortLivedCache<T> {
     })();
     return this.loading;
   }
-}
-
-function sourceFrom(value: unknown): SourceFile | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const record = value as Record<string, unknown>;
-  const text = (key: string): string | undefined =>
-    typeof record[key] === 'string' ? (record[key] as string) : undefined;
-  const source: SourceFile = {};
-  for (const key of ['bucket', 'key', 'etag', 'versionId'] as const) {
-    const found = text(key);
-    if (found !== undefined) source[key] = found;
-  }
-  return source;
-}
-
-/**
- * A store's items: a Query on its partition, paged. Filtering and sorting by count or status
- * need the whole partition anyway; a store of 1,000 items is one or two pages (1 MB each).
- */
-export async function queryStoreItems(
-  documentClient: DynamoDBDocumentClient,
-  inventoryTable: string,
-  store: string,
-): Promise<InventoryItem[]> {
-  const items: InventoryItem[] = [];
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documentClient.send(
-      new QueryCommand({
-        TableName: inventoryTable,
-        KeyConditionExpression: '#store = :store',
-        ProjectionExpression: '#item, #count, updatedAt, #source',
-        ExpressionAttributeNames: {
-          '#store': 'store',
-          '#item': 'item',
-          '#count': 'count',
-          '#source': 'source',
-        },
-        ExpressionAttributeValues: { ':store': store },
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-    );
-    for (const row of page.Items ?? []) {
-      if (typeof row.item !== 'string') continue;
-      const source = sourceFrom(row.source);
-      items.push({
-        item: row.item,
-        count: typeof row.count === 'number' && Number.isFinite(row.count) ? row.count : 0,
-        ...(typeof row.updatedAt === 'string' ? { updatedAt: row.updatedAt } : {}),
-        ...(source ? { source } : {}),
-      });
-    }
-    exclusiveStartKey = page.LastEvaluatedKey;
-  } while (exclusiveStartKey);
-  return items;
 }
 
 async function readReport(

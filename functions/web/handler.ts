@@ -1,4 +1,4 @@
-import { dynamoDbDocumentClient, s3Client } from '#shared/clients.ts';
+import { dynamoDbDocumentClient, s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { createWebHandler } from './app.ts';

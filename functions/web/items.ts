@@ -1,22 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { InventoryItem } from '#shared/inventory/table.ts';
+import { type StockStatus, stockStatus } from '#shared/stock/status.ts';
 
-/** A source CSV, as the import writes it on every item. */
-export interface SourceFile {
-  bucket?: string;
-  key?: string;
-  etag?: string;
-  versionId?: string;
-}
+export type { InventoryItem, SourceFile } from '#shared/inventory/table.ts';
+export { type StockStatus, stockStatus };
 
-export interface InventoryItem {
-  item: string;
-  count: number;
-  updatedAt?: string;
-  source?: SourceFile;
-}
-
-export type StockStatus = 'in' | 'low' | 'out';
 export const STATUS_FILTERS = ['all', 'in', 'low', 'out'] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
 export const SORT_KEYS = ['item', 'count', 'updated'] as const;
@@ -27,13 +16,6 @@ export interface ItemQuery {
   status: StatusFilter;
   sort: SortKey;
   order: SortOrder;
-}
-
-/** Out at 0; low from 1 up to the threshold (inclusive); in stock above it. */
-export function stockStatus(count: number, lowStockThreshold: number): StockStatus {
-  if (count <= 0) return 'out';
-  if (count <= lowStockThreshold) return 'low';
-  return 'in';
 }
 
 function sortValue(item: InventoryItem, sort: SortKey): string | number {

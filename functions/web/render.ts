@@ -1,4 +1,4 @@
-import type { StoreSummary } from '../store-summaries/summary.ts';
+import type { StoreSummary } from '#shared/inventory/store-summaries-table.ts';
 import { href, html, type SafeHtml, segment } from './html.ts';
 import type { ParameterProblem } from './http.ts';
 import {

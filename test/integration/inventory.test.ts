@@ -9,7 +9,7 @@ import type { PublishBatchCommandInput, PublishBatchCommandOutput } from '@aws-s
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDbClient, snsClient } from '#shared/clients.ts';
+import { dynamoDbClient, snsClient } from '#shared/aws/clients.ts';
 import {
   type InventoryImportReport,
   inventoryImportReportSchema,

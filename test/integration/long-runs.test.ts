@@ -14,7 +14,7 @@ import {
 import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDbClient } from '#shared/clients.ts';
+import { dynamoDbClient } from '#shared/aws/clients.ts';
 import {
   type InventoryImportReport,
   inventoryImportReportSchema,

@@ -5,7 +5,7 @@ import { ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Client } from '#shared/clients.ts';
+import { s3Client } from '#shared/aws/clients.ts';
 import type { LocalCloud } from '../../local/types.ts';
 import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
 

@@ -6,7 +6,7 @@ import {
   stockAlertFor,
   toSubjectText,
 } from '../../../functions/stock-alerts/messages.ts';
-import { classifyStockTransition } from '../../../functions/stock-alerts/transitions.ts';
+import { classifyStockTransition } from '../../../shared/stock/transitions.ts';
 import { image, streamRecord } from './stream-records.ts';
 
 describe('classifyStockTransition', () => {

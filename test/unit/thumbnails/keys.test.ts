@@ -7,7 +7,7 @@ import {
   reportKeyFor,
   thumbnailKeyFor,
   thumbnailPrefixFor,
-} from '../../../functions/thumbnails/keys.ts';
+} from '../../../shared/images/keys.ts';
 
 describe('thumbnail key scheme', () => {
   it.each([

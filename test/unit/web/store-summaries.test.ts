@@ -55,12 +55,12 @@ describe('store summaries', () => {
       .on(QueryCommand, { ExpressionAttributeValues: { ':store': 'a' } })
       .resolvesOnce({
         Items: [
-          { count: 0, updatedAt: '2025-01-01T00:00:00.000Z' },
-          { count: 4, updatedAt: '2025-02-01T00:00:00.000Z' },
+          { item: 'k', count: 0, updatedAt: '2025-01-01T00:00:00.000Z' },
+          { item: 'l', count: 4, updatedAt: '2025-02-01T00:00:00.000Z' },
         ],
         LastEvaluatedKey: { store: 'a', item: 'm' },
       })
-      .resolvesOnce({ Items: [{ count: 10 }] });
+      .resolvesOnce({ Items: [{ item: 'n', count: 10 }] });
     mock.on(PutCommand).resolves({});
 
     // Act
@@ -104,7 +104,7 @@ describe('store summaries', () => {
     // Prepare
     const deps = dependencies();
     const mock = mockClient(deps.documentClient);
-    mock.on(QueryCommand).resolves({ Items: [{ count: 1 }] });
+    mock.on(QueryCommand).resolves({ Items: [{ item: 'x', count: 1 }] });
     mock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'newer', $metadata: {} }));
 
     // Act
@@ -120,7 +120,7 @@ describe('store summaries', () => {
     const mock = mockClient(deps.documentClient);
     mock
       .on(QueryCommand, { ExpressionAttributeValues: { ':store': 'ok' } })
-      .resolves({ Items: [{ count: 1 }] });
+      .resolves({ Items: [{ item: 'x', count: 1 }] });
     mock
       .on(QueryCommand, { ExpressionAttributeValues: { ':store': 'broken' } })
       .rejects(new Error('ProvisionedThroughputExceededException'));

@@ -1,0 +1,39 @@
+import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+
+/** A GetObject body as the byte stream it is at run time (a Node Readable in Lambda). */
+export function bodyBytes(output: GetObjectCommandOutput): AsyncIterable<Uint8Array> {
+  const body = output.Body as unknown;
+  if (body === undefined || body === null || typeof body !== 'object' || !(Symbol.asyncIterator in body)) {
+    throw new TypeError('GetObject returned a body that is not a stream');
+  }
+  return body as AsyncIterable<Uint8Array>;
+}
+
+export async function bodyBuffer(output: GetObjectCommandOutput): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of bodyBytes(output)) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+const httpStatusOf = (error: unknown): number | undefined =>
+  (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+
+/**
+ * Whether S3 said the object (or the version asked for) does not exist: `NoSuchKey` from
+ * GetObject, `NoSuchVersion` for a version id, and a bare `NotFound`/404 from HeadObject,
+ * which has no body to carry an error code. Without `s3:ListBucket` S3 answers 403 instead
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax),
+ * so every function that relies on this holds ListBucket on the prefix it reads.
+ */
+export function isMissingObject(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return ['NoSuchKey', 'NoSuchVersion', 'NotFound'].includes(error.name) || httpStatusOf(error) === 404;
+}
+
+/** A conditional request (`If-Match`, `If-None-Match`) whose condition did not hold. */
+export function isPreconditionFailed(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'PreconditionFailed' || httpStatusOf(error) === 412);
+}
+
+/** S3 returns ETags in double quotes (`"9b2cf535f27731c974343645a3985328"`); we keep the bare value. */
+export const unquoteEtag = (etag: string | undefined): string => (etag ?? '').replaceAll('"', '');

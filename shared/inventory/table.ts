@@ -1,0 +1,99 @@
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * The Inventory table, owned here: its key (`store` + `item`), its attributes, and the reads
+ * other modules make of it. The import writer builds its put requests from the same names.
+ * Nothing else in Stockroom spells an attribute of this table.
+ *
+ *   store (partition key) · item (sort key) · count · updatedAt · source {bucket, key, etag, versionId}
+ */
+export const INVENTORY_ATTRIBUTES = {
+  store: 'store',
+  item: 'item',
+  count: 'count',
+  updatedAt: 'updatedAt',
+  source: 'source',
+} as const;
+
+/** The source CSV, as the import writes it on every item. */
+export interface SourceFile {
+  bucket?: string;
+  key?: string;
+  etag?: string;
+  versionId?: string;
+}
+
+export interface InventoryItem {
+  item: string;
+  count: number;
+  updatedAt?: string;
+  source?: SourceFile;
+}
+
+function sourceFrom(value: unknown): SourceFile | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  const source: SourceFile = {};
+  for (const key of ['bucket', 'key', 'etag', 'versionId'] as const) {
+    const found = record[key];
+    if (typeof found === 'string') source[key] = found;
+  }
+  return source;
+}
+
+/** One stored item as the rest of Stockroom sees it; undefined for an item without a name. */
+export function inventoryItemFrom(stored: Record<string, unknown>): InventoryItem | undefined {
+  if (typeof stored.item !== 'string') return undefined;
+  const source = sourceFrom(stored.source);
+  return {
+    item: stored.item,
+    count: typeof stored.count === 'number' && Number.isFinite(stored.count) ? stored.count : 0,
+    ...(typeof stored.updatedAt === 'string' ? { updatedAt: stored.updatedAt } : {}),
+    ...(source ? { source } : {}),
+  };
+}
+
+export interface StoreItemsQuery {
+  /** A strongly consistent read sees every write acknowledged before it started. */
+  consistentRead?: boolean;
+  /** Leave out `source` when the caller has no use for it (smaller pages). */
+  withSource?: boolean;
+}
+
+/**
+ * A store's items: a Query on its partition, every page (1 MB each). A store of 1,000
+ * items is one or two pages.
+ */
+export async function queryStoreItems(
+  documentClient: DynamoDBDocumentClient,
+  inventoryTable: string,
+  store: string,
+  query: StoreItemsQuery = {},
+): Promise<InventoryItem[]> {
+  const withSource = query.withSource ?? true;
+  const items: InventoryItem[] = [];
+  const pages = paginateQuery(
+    { client: documentClient },
+    {
+      TableName: inventoryTable,
+      KeyConditionExpression: '#store = :store',
+      ProjectionExpression: `#item, #count, #updatedAt${withSource ? ', #source' : ''}`,
+      ExpressionAttributeNames: {
+        '#store': INVENTORY_ATTRIBUTES.store,
+        '#item': INVENTORY_ATTRIBUTES.item,
+        '#count': INVENTORY_ATTRIBUTES.count,
+        '#updatedAt': INVENTORY_ATTRIBUTES.updatedAt,
+        ...(withSource ? { '#source': INVENTORY_ATTRIBUTES.source } : {}),
+      },
+      ExpressionAttributeValues: { ':store': store },
+      ...(query.consistentRead ? { ConsistentRead: true } : {}),
+    },
+  );
+  for await (const page of pages) {
+    for (const stored of page.Items ?? []) {
+      const item = inventoryItemFrom(stored);
+      if (item) items.push(item);
+    }
+  }
+  return items;
+}
