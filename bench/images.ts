@@ -498,8 +498,8 @@ async function worker(jobFile: string): Promise<void> {
   } else if (job.mode === 'download') {
     // Only GetObject and reading the body: the local S3's share of the handler's time.
     const { S3Client: Client, GetObjectCommand } = await import('@aws-sdk/client-s3');
-    const { readBody } = await import('../functions/thumbnails/thumbnailer.ts');
-    const { InputBuffers } = await import('../functions/thumbnails/input-buffers.ts');
+    const { readBody } = await import('../shared/images/source-body.ts');
+    const { InputBuffers } = await import('../shared/images/input-buffers.ts');
     const buffers = new InputBuffers();
     const client = new Client({
       forcePathStyle: true,
@@ -518,7 +518,7 @@ async function worker(jobFile: string): Promise<void> {
     // HeadObject per width, a PutObject per thumbnail (the real thumbnails of the first
     // photo, with the handler's headers) and the report's.
     const { S3Client: Client, HeadObjectCommand, PutObjectCommand: Put } = await import('@aws-sdk/client-s3');
-    const { ThumbnailRenderer } = await import('../functions/thumbnails/render.ts');
+    const { ThumbnailRenderer } = await import('../shared/images/render.ts');
     const client = new Client({
       forcePathStyle: true,
       requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -578,7 +578,7 @@ async function worker(jobFile: string): Promise<void> {
     };
   } else if (job.mode === 'raw') {
     // Raw sharp with the handler's renderer and settings (one decode, every width), in memory.
-    const { ThumbnailRenderer } = await import('../functions/thumbnails/render.ts');
+    const { ThumbnailRenderer } = await import('../shared/images/render.ts');
     sharp.cache(false);
     const renderer = new ThumbnailRenderer({
       widths: WIDTHS,

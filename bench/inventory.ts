@@ -34,8 +34,8 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { inventoryImportReportSchema } from '../functions/import-inventory/report.ts';
 import type { LocalCloud } from '../local/types.ts';
+import { inventoryImportReportSchema } from '../shared/inventory/report.ts';
 import { peakRssMb } from './peak-rss.ts';
 
 // The local cloud is loaded only by the bench itself, never by the import process it starts

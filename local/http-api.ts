@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { LocalFunction } from './lambda-runtime.ts';
+import { closeServer, type LocalService, listen, listening } from './service.ts';
+import type { FunctionEventHttpApi } from './service-config.ts';
 
 /**
  * API Gateway HTTP API stand-in. Routes come from the functions' `httpApi` events; each
@@ -119,15 +120,32 @@ function jsonMessage(response: ServerResponse, status: number, message: string):
 export interface HttpApiOptions {
   port: number;
   routes: HttpRoute[];
-  region: string;
   accountId: string;
   log: (line: string) => void;
 }
 
-export interface HttpApiStandIn {
+export interface HttpApiStandIn extends LocalService {
   url: string;
   port: number;
-  close(): Promise<void>;
+}
+
+/** The routes of the functions' `httpApi` events (`GET /stores/{store}`, `*` for $default). */
+export function httpRoutes(functions: Iterable<LocalFunction>): HttpRoute[] {
+  const routes: HttpRoute[] = [];
+  for (const fn of functions) {
+    for (const event of fn.definition.events ?? []) {
+      if (!('httpApi' in event)) continue;
+      const spec = (event as FunctionEventHttpApi).httpApi;
+      const [method, path] =
+        typeof spec === 'string'
+          ? spec === '*'
+            ? ['ANY', '*']
+            : (spec.split(/\s+/) as [string, string])
+          : [spec.method, spec.path];
+      routes.push({ method: method === '*' ? 'ANY' : method.toUpperCase(), path, fn });
+    }
+  }
+  return routes;
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
@@ -245,63 +263,55 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStan
   const routes = options.routes.map(compileRoute).sort((a, b) => compare(a.rank, b.rank));
   let port = options.port;
   const server: Server = createServer((request, response) => {
-    void (async () => {
-      const method = (request.method ?? 'GET').toUpperCase();
-      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-      const matched = matchRoute(routes, method, path);
-      if (!matched) {
-        request.resume();
-        jsonMessage(response, 404, 'Not Found');
-        return;
-      }
-      const body = await readBody(request);
-      if (body === undefined) {
-        jsonMessage(response, 413, 'Request Entity Too Large');
-        return;
-      }
-      const event = toEventV2(request, body, matched.route, matched.pathParameters, {
-        accountId: options.accountId,
-        port,
-      });
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const timeout = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
-        });
-        const result = await Promise.race([matched.route.fn.invoke(event, 'http'), timeout]);
-        if (result === 'timeout') jsonMessage(response, 503, 'Service Unavailable');
-        else writeResult(response, result, method);
-      } catch {
-        // API Gateway answers a failed integration with a bare 500; details stay in the logs.
-        if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
-      } finally {
-        clearTimeout(timer);
-      }
-    })().catch((error: unknown) => {
+    answer(request, response, routes, { accountId: options.accountId, port }).catch((error: unknown) => {
       options.log(`http: ${(error as Error).message}`);
       if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(
-              `The HTTP API cannot listen on 127.0.0.1:${options.port}: the port is taken. Free it or set STOCKROOM_HTTP_PORT.`,
-            )
-          : error,
-      ),
-    );
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listen(server, options.port, 'The HTTP API', 'http');
   return {
+    name: 'http',
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ports: { http: port },
+    health: () => listening(server, 'The HTTP API'),
+    stop: () => closeServer(server),
   };
+}
+
+/** One request, through the matching route's function, as API Gateway would run it. */
+async function answer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  routes: CompiledRoute[],
+  where: { accountId: string; port: number },
+): Promise<void> {
+  const method = (request.method ?? 'GET').toUpperCase();
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const matched = matchRoute(routes, method, path);
+  if (!matched) {
+    request.resume();
+    jsonMessage(response, 404, 'Not Found');
+    return;
+  }
+  const body = await readBody(request);
+  if (body === undefined) {
+    jsonMessage(response, 413, 'Request Entity Too Large');
+    return;
+  }
+  const event = toEventV2(request, body, matched.route, matched.pathParameters, where);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
+    });
+    const result = await Promise.race([matched.route.fn.invoke(event, 'http'), timeout]);
+    if (result === 'timeout') jsonMessage(response, 503, 'Service Unavailable');
+    else writeResult(response, result, method);
+  } catch {
+    // API Gateway answers a failed integration with a bare 500; details stay in the logs.
+    if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { LocalStack } from './resources.ts';
+import type { StackResources } from './resources.ts';
 import type { FunctionDefinition, Json } from './service-config.ts';
 import { projectRoot } from './service-config.ts';
 import type { InvocationRecord } from './types.ts';
@@ -23,7 +23,7 @@ export class FunctionError extends Error {
 }
 
 export interface RuntimeOptions {
-  stack: LocalStack;
+  stack: StackResources;
   /** Environment shared by every function (region, credentials, endpoints). */
   baseEnvironment: Record<string, string>;
   /** Overrides applied last (e.g. quieter logs in tests). */

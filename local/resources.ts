@@ -16,7 +16,7 @@ export interface ResourceValues {
   attributes: Record<string, string>;
 }
 
-export class LocalStack {
+export class StackResources {
   readonly resources: Record<string, CloudFormationResource>;
   private readonly values = new Map<string, ResourceValues>();
 
@@ -42,12 +42,6 @@ export class LocalStack {
     const values = this.values.get(logicalId);
     if (!values) throw new Error(`Unknown resource ${logicalId}`);
     values.attributes[attribute] = value;
-  }
-
-  setRef(logicalId: string, value: string): void {
-    const values = this.values.get(logicalId);
-    if (!values) throw new Error(`Unknown resource ${logicalId}`);
-    values.ref = value;
   }
 
   resourcesOfType(type: string): [string, CloudFormationResource][] {
@@ -119,20 +113,14 @@ export class LocalStack {
   }
 
   private pseudoParameter(name: string): string | undefined {
-    switch (name) {
-      case 'AWS::Region':
-        return this.account.region;
-      case 'AWS::AccountId':
-        return this.account.accountId;
-      case 'AWS::Partition':
-        return 'aws';
-      case 'AWS::URLSuffix':
-        return 'amazonaws.com';
-      case 'AWS::StackName':
-        return this.account.stackName;
-      default:
-        return undefined;
-    }
+    const { region, accountId, stackName } = this.account;
+    return {
+      'AWS::Region': region,
+      'AWS::AccountId': accountId,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::StackName': stackName,
+    }[name];
   }
 
   private substitute(argument: Json): string {
@@ -208,9 +196,10 @@ function defaultValues(
       return { ref: arn, attributes: { TopicArn: arn, TopicName: name } };
     }
     case 'AWS::SQS::Queue': {
+      // Locally a queue is a file (failure-queues.ts); its Ref is still the URL AWS would give.
       const name = property('QueueName');
       return {
-        ref: name,
+        ref: `https://sqs.${region}.amazonaws.com/${accountId}/${name}`,
         attributes: { Arn: `arn:aws:sqs:${region}:${accountId}:${name}`, QueueName: name },
       };
     }

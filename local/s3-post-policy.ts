@@ -1,3 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+const require = createRequire(import.meta.url);
+
 /**
  * POST policies of browser uploads (presigned POSTs), checked as S3 checks them
  * (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html):
@@ -54,77 +65,14 @@ export function checkPostPolicy(options: {
   if (!Array.isArray(policy.conditions)) {
     throw new PostPolicyError('InvalidPolicyDocument', 'Invalid Policy: Policy missing conditions.');
   }
-
-  const fieldValue = (name: string): string | undefined =>
-    fields.get(name) ?? (name === 'bucket' ? bucket : undefined);
-  const covered = new Set<string>();
-  const size: AllowedSize = { min: 0, max: Number.POSITIVE_INFINITY };
-  for (const condition of policy.conditions as unknown[]) {
-    const failed = (): PostPolicyError =>
-      new PostPolicyError(
-        'AccessDenied',
-        `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`,
-      );
-    if (Array.isArray(condition)) {
-      const [operator, first, second] = condition as unknown[];
-      if (operator === 'content-length-range') {
-        const min = Number(first);
-        const max = Number(second);
-        if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) {
-          throw new PostPolicyError(
-            'InvalidPolicyDocument',
-            `Invalid Policy: Invalid content-length-range ${JSON.stringify(condition)}`,
-          );
-        }
-        size.min = Math.max(size.min, min);
-        size.max = Math.min(size.max, max);
-        continue;
-      }
-      if (
-        (operator !== 'eq' && operator !== 'starts-with') ||
-        typeof first !== 'string' ||
-        !first.startsWith('$')
-      ) {
-        throw new PostPolicyError(
-          'InvalidPolicyDocument',
-          `Invalid Policy: Invalid condition ${JSON.stringify(condition)}`,
-        );
-      }
-      const name = first.slice(1).toLowerCase();
-      const expected = String(second ?? '');
-      const actual = fieldValue(name);
-      covered.add(name);
-      const holds =
-        operator === 'eq'
-          ? actual === expected
-          : actual !== undefined
-            ? actual.startsWith(expected)
-            : expected === '';
-      if (!holds) throw failed();
-      continue;
-    }
-    if (condition !== null && typeof condition === 'object') {
-      const entries = Object.entries(condition);
-      const [entry] = entries;
-      if (entries.length !== 1 || !entry) {
-        throw new PostPolicyError(
-          'InvalidPolicyDocument',
-          `Invalid Policy: Invalid condition ${JSON.stringify(condition)}`,
-        );
-      }
-      const name = entry[0].toLowerCase();
-      covered.add(name);
-      if (fieldValue(name) !== String(entry[1])) throw failed();
-      continue;
-    }
-    throw new PostPolicyError(
-      'InvalidPolicyDocument',
-      `Invalid Policy: Invalid condition ${JSON.stringify(condition)}`,
-    );
-  }
-
+  const form: Form = {
+    value: (name) => fields.get(name) ?? (name === 'bucket' ? bucket : undefined),
+    covered: new Set<string>(),
+    size: { min: 0, max: Number.POSITIVE_INFINITY },
+  };
+  for (const condition of policy.conditions as unknown[]) applyCondition(condition, form);
   const extra = [...fields.keys()].filter(
-    (name) => !EXEMPT_FIELDS.has(name) && !name.startsWith('x-ignore-') && !covered.has(name),
+    (name) => !EXEMPT_FIELDS.has(name) && !name.startsWith('x-ignore-') && !form.covered.has(name),
   );
   if (extra.length > 0) {
     throw new PostPolicyError(
@@ -132,7 +80,63 @@ export function checkPostPolicy(options: {
       `Invalid according to Policy: Extra input fields: ${extra.join(', ')}`,
     );
   }
-  return size;
+  return form.size;
+}
+
+interface Form {
+  value: (name: string) => string | undefined;
+  /** The fields a condition names. */
+  covered: Set<string>;
+  size: AllowedSize;
+}
+
+/** One condition: `["eq"|"starts-with", "$field", value]`, `{field: value}` or `["content-length-range", min, max]`. */
+function applyCondition(condition: unknown, form: Form): void {
+  const invalid = (what: string): PostPolicyError =>
+    new PostPolicyError(
+      'InvalidPolicyDocument',
+      `Invalid Policy: Invalid ${what} ${JSON.stringify(condition)}`,
+    );
+  let name: string;
+  let holds: (actual: string | undefined) => boolean;
+  if (Array.isArray(condition)) {
+    const [operator, first, second] = condition as unknown[];
+    if (operator === 'content-length-range') {
+      const [min, max] = [Number(first), Number(second)];
+      if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) {
+        throw invalid('content-length-range');
+      }
+      form.size.min = Math.max(form.size.min, min);
+      form.size.max = Math.min(form.size.max, max);
+      return;
+    }
+    if (
+      (operator !== 'eq' && operator !== 'starts-with') ||
+      typeof first !== 'string' ||
+      !first.startsWith('$')
+    ) {
+      throw invalid('condition');
+    }
+    name = first.slice(1).toLowerCase();
+    const expected = String(second ?? '');
+    holds = (actual) => {
+      if (operator === 'eq') return actual === expected;
+      return actual === undefined ? expected === '' : actual.startsWith(expected);
+    };
+  } else {
+    const entries = condition !== null && typeof condition === 'object' ? Object.entries(condition) : [];
+    const [entry] = entries;
+    if (entries.length !== 1 || !entry) throw invalid('condition');
+    name = entry[0].toLowerCase();
+    holds = (actual) => actual === String(entry[1]);
+  }
+  form.covered.add(name);
+  if (!holds(form.value(name))) {
+    throw new PostPolicyError(
+      'AccessDenied',
+      `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`,
+    );
+  }
 }
 
 /** Checks the uploaded file's size against what the policy allows. */
@@ -159,4 +163,111 @@ function decodePolicy(encoded: string): { expiration?: unknown; conditions?: unk
     // Reported below.
   }
   throw new PostPolicyError('InvalidPolicyDocument', 'Invalid Policy: Invalid JSON.');
+}
+
+export interface SpooledForm {
+  replay(): Readable;
+  remove(): Promise<void>;
+}
+
+/**
+ * Reads a POST form to a temporary file, checking its policy and file size on the way
+ * (the fields come before the file), so that it can then be handed to s3rver as it came.
+ */
+export async function spoolCheckedForm(
+  request: IncomingMessage,
+  headers: IncomingHttpHeaders,
+  bucket: string,
+): Promise<SpooledForm> {
+  const path = join(tmpdir(), `stockroom-s3-post-${randomUUID()}`);
+  const remove = () => rm(path, { force: true });
+  const spool = createWriteStream(path);
+  try {
+    const { allowed, fileBytes } = await readCheckedForm(request, headers, bucket, spool);
+    // Without a file, s3rver's own answer follows ("POST requires exactly one file upload").
+    if (allowed !== undefined) checkUploadSize(fileBytes, allowed);
+  } catch (error) {
+    spool.destroy();
+    await remove();
+    throw error;
+  }
+  return { replay: () => createReadStream(path), remove };
+}
+
+/** Pipes the request both into the spool and through busboy, which fails it as soon as the form breaks its policy. */
+function readCheckedForm(
+  request: IncomingMessage,
+  headers: IncomingHttpHeaders,
+  bucket: string,
+  spool: WriteStream,
+): Promise<{ allowed: AllowedSize | undefined; fileBytes: number }> {
+  const Busboy = require('busboy') as new (options: {
+    headers: IncomingHttpHeaders;
+  }) => NodeJS.WritableStream & NodeJS.EventEmitter;
+  const form = new Busboy({ headers });
+  const fields = new Map<string, string>();
+  let allowed: AllowedSize | undefined;
+  let fileBytes = 0;
+  return new Promise((resolve, reject) => {
+    const fail = (error: unknown): void => {
+      request.unpipe(form);
+      request.unpipe(spool);
+      reject(error);
+    };
+    // Fields after the file are ignored, as by S3; the policy is checked once they are all in.
+    const fileStarts = (): boolean => {
+      if (allowed !== undefined) return false;
+      allowed = checkPostPolicy({ fields, bucket, now: new Date() });
+      return true;
+    };
+    form.on('field', (name: string, value: string) => {
+      if (allowed !== undefined) return;
+      if (name !== 'file') {
+        fields.set(name.toLowerCase(), value);
+        return;
+      }
+      try {
+        fileStarts();
+        fileBytes = Buffer.byteLength(value);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    form.on('file', (name: string, file: Readable) => {
+      try {
+        if (name !== 'file' || !fileStarts()) {
+          file.resume();
+          return;
+        }
+      } catch (error) {
+        file.resume();
+        fail(error);
+        return;
+      }
+      file.on('data', (chunk: Buffer) => {
+        fileBytes += chunk.length;
+        // Refused as soon as it is too large, not after the whole of it has arrived.
+        if (allowed && fileBytes > allowed.max) {
+          try {
+            checkUploadSize(fileBytes, allowed);
+          } catch (error) {
+            file.resume();
+            fail(error);
+          }
+        }
+      });
+    });
+    let pending = 2;
+    const settled = (): void => {
+      pending -= 1;
+      if (pending === 0) resolve({ allowed, fileBytes });
+    };
+    form.on('finish', settled);
+    spool.on('finish', settled);
+    form.on('error', fail);
+    spool.on('error', fail);
+    request.on('error', fail);
+    request.pipe(form);
+    request.pipe(spool);
+  });
 }

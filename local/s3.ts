@@ -1,17 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
+import { escapeXml } from './aws-endpoint/query.ts';
 import { ObjectContent, ReadBuffers } from './s3-object-content.ts';
-import { type AllowedSize, checkPostPolicy, checkUploadSize, PostPolicyError } from './s3-post-policy.ts';
+import { PostPolicyError, type SpooledForm, spoolCheckedForm } from './s3-post-policy.ts';
+import { type LocalService, PortTakenError } from './service.ts';
 import type { Json } from './service-config.ts';
 
 /**
@@ -38,10 +36,9 @@ export interface LocalBucket {
   cors?: Json;
 }
 
-export interface S3StandIn {
+export interface S3StandIn extends LocalService {
   url: string;
   port: number;
-  close(): Promise<void>;
 }
 
 const require = createRequire(import.meta.url);
@@ -110,104 +107,6 @@ function enforcePostPolicies(): void {
     }
   };
   controllers.stockroomPolicies = true;
-}
-
-interface SpooledForm {
-  replay(): Readable;
-  remove(): Promise<void>;
-}
-
-/** Reads a POST form to a temporary file, checking its policy and file size on the way. */
-async function spoolCheckedForm(
-  request: IncomingMessage,
-  headers: IncomingHttpHeaders,
-  bucket: string,
-): Promise<SpooledForm> {
-  const Busboy = require('busboy') as new (options: {
-    headers: IncomingHttpHeaders;
-  }) => NodeJS.WritableStream & NodeJS.EventEmitter;
-  const path = join(tmpdir(), `stockroom-s3-post-${randomUUID()}`);
-  const remove = () => rm(path, { force: true });
-  const spool = createWriteStream(path);
-  const form = new Busboy({ headers });
-  const fields = new Map<string, string>();
-  let allowed: AllowedSize | undefined;
-  let fileBytes = 0;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const fail = (error: unknown): void => {
-        request.unpipe(form);
-        request.unpipe(spool);
-        reject(error);
-      };
-      // Fields after the file are ignored, as by S3; the policy is checked once they are all in.
-      const fileStarts = (): boolean => {
-        if (allowed !== undefined) return false;
-        allowed = checkPostPolicy({ fields, bucket, now: new Date() });
-        return true;
-      };
-      form.on('field', (name: string, value: string) => {
-        if (allowed !== undefined) return;
-        if (name !== 'file') {
-          fields.set(name.toLowerCase(), value);
-          return;
-        }
-        try {
-          fileStarts();
-          fileBytes = Buffer.byteLength(value);
-        } catch (error) {
-          fail(error);
-        }
-      });
-      form.on('file', (name: string, file: Readable) => {
-        try {
-          if (name !== 'file' || !fileStarts()) {
-            file.resume();
-            return;
-          }
-        } catch (error) {
-          file.resume();
-          fail(error);
-          return;
-        }
-        file.on('data', (chunk: Buffer) => {
-          fileBytes += chunk.length;
-          // Refused as soon as it is too large, not after the whole of it has arrived.
-          if (allowed && fileBytes > allowed.max) {
-            try {
-              checkUploadSize(fileBytes, allowed);
-            } catch (error) {
-              file.resume();
-              fail(error);
-            }
-          }
-        });
-      });
-      let pending = 2;
-      const settled = (): void => {
-        pending -= 1;
-        if (pending === 0) resolve();
-      };
-      form.on('finish', settled);
-      spool.on('finish', settled);
-      form.on('error', fail);
-      spool.on('error', fail);
-      request.on('error', fail);
-      request.pipe(form);
-      request.pipe(spool);
-    });
-    // Without a file, s3rver's own answer follows ("POST requires exactly one file upload").
-    if (allowed !== undefined) checkUploadSize(fileBytes, allowed);
-  } catch (error) {
-    spool.destroy();
-    await remove();
-    throw error;
-  }
-  return { replay: () => createReadStream(path), remove };
-}
-
-function escapeXml(value: string): string {
-  return value.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** CloudFormation CorsConfiguration → the S3 XML that s3rver's configureBuckets takes. */
@@ -333,18 +232,21 @@ export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
   try {
     address = (await server.run()) as AddressInfo;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(
-        `S3 could not listen on 127.0.0.1:${options.port}: the port is taken. Stop what uses it or set STOCKROOM_S3_PORT.`,
-        { cause: error },
-      );
-    }
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new PortTakenError('S3', options.port, 's3', { cause: error });
   }
+  const url = `http://127.0.0.1:${address.port}`;
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    name: 's3',
+    url,
     port: address.port,
-    close: async () => {
+    ports: { s3: address.port },
+    health: async () =>
+      fetch(`${url}/`, { method: 'HEAD' }).then(
+        () => 'ok',
+        (error: Error) => `S3 does not answer on ${url}: ${error.message}`,
+      ),
+    stop: async () => {
       await server.close();
     },
   };

@@ -128,6 +128,8 @@ export class StreamConsumer {
   private emptyCycles = 0;
   private inFlight = false;
   private wake: (() => void) | undefined;
+  /** Why the last poll failed, while polls keep failing. */
+  problem: string | undefined;
 
   constructor(private readonly options: StreamConsumerOptions) {}
 
@@ -163,8 +165,10 @@ export class StreamConsumer {
       let delivered = false;
       try {
         delivered = await this.pollOnce();
+        this.problem = undefined;
       } catch (error) {
-        this.options.log(`${this.options.fn.key}: stream poll failed: ${(error as Error).message}`);
+        this.problem = `${this.options.fn.key}: stream poll failed: ${(error as Error).message}`;
+        this.options.log(this.problem);
         // Iterators expire; the next pass gets fresh ones from the checkpoints.
         this.iterators.clear();
         this.shardsReadAt = 0;
@@ -187,6 +191,7 @@ export class StreamConsumer {
     if (Date.now() - this.shardsReadAt < 2000 && this.shards.length > 0) return;
     const shards: Shard[] = [];
     let exclusiveStartShardId: string | undefined;
+    // The Streams client has no paginator for DescribeStream.
     do {
       const { StreamDescription } = await this.options.client.send(
         new DescribeStreamCommand({

@@ -1,3 +1,5 @@
+import type { PortName } from './service.ts';
+
 /**
  * The public face of the local cloud, shared by `npm start`, the tests and the bench.
  * `startLocalCloud()` (local/cloud.ts) returns a `LocalCloud`.
@@ -14,14 +16,14 @@ export interface Endpoints {
 }
 
 export interface LocalCloudOptions {
-  /** Where state lives (S3 objects, DynamoDB files, outbox, logs). Default `.local/`. */
+  /** Where state lives (S3 objects, DynamoDB files, the outbox, the failure queues). Default `.local/`. */
   dataDir?: string;
   /** Start from empty state (deletes dataDir first). */
   clean?: boolean;
-  /** Keep DynamoDB in memory (tests). Default false. */
+  /** Keep DynamoDB, stream positions and executions in memory (tests). Default false. */
   inMemory?: boolean;
   /** Fixed ports; 0 or absent picks a free one. */
-  ports?: Partial<Record<'s3' | 'dynamodb' | 'aws' | 'http', number>>;
+  ports?: Partial<Record<PortName, number>>;
   /** Print logs and SNS messages to the terminal. Default true for `npm start`, false in tests. */
   verbose?: boolean;
   /** Lambda async retry delays in ms (AWS: ~1 min, then ~2 min). Default [200, 400] locally. */
@@ -46,7 +48,7 @@ export interface InvocationRecord {
   result?: unknown;
 }
 
-/** A message that landed in a local SQS on-failure queue. */
+/** A message that landed in an on-failure queue: one line of `<dataDir>/failures/<queue>.jsonl`. */
 export interface FailureRecord {
   queueName: string;
   body: unknown;
@@ -66,15 +68,18 @@ export interface LocalCloud {
   readonly endpoints: Endpoints;
   readonly dataDir: string;
   readonly tables: { inventory: string; storeSummaries: string };
+  /** The on-failure queues' names, by logical id (`ThumbnailsFailuresQueue`). */
   readonly queues: Record<string, string>;
   /** Every invocation so far, oldest first. */
   invocations(functionName?: string): InvocationRecord[];
-  /** Messages in a local on-failure queue (by queue name). */
+  /** Messages in an on-failure queue (by queue name), oldest first. */
   failures(queueName: string): FailureRecord[];
   /** Every SNS message published so far (also in `<dataDir>/sns-outbox.jsonl`). */
   snsMessages(): SnsOutboxEntry[];
   /** Invoke a function directly with an event (as `aws lambda invoke` would). */
   invoke(functionName: string, event: unknown): Promise<unknown>;
+  /** Each emulator's health by name (`s3`, `dynamodb`, `aws`, `http`, `triggers`): 'ok' or what is wrong. */
+  health(): Promise<Record<string, 'ok' | string>>;
   /** Resolves when no invocation is running or queued and stream consumers are caught up. */
   waitForIdle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;

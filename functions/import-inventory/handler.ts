@@ -1,39 +1,46 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy from '@middy/core';
-import eventNormalizer from '@middy/event-normalizer';
-import type { Context, S3Event } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { dynamoDbClient, s3Client, sfnClient } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
-import { handOffConfigFrom, handOffEnvironmentSchema } from '../large-import/config.ts';
-import { handOffLargeImport } from '../large-import/hand-off.ts';
-import { importConfigFrom, importEnvironmentSchema } from './config.ts';
+import {
+  handOffConfigFrom,
+  handOffEnvironmentSchema,
+  importConfigFrom,
+  importEnvironmentSchema,
+} from './config.ts';
+import { handOffLargeImport } from './hand-off.ts';
 import { importInventoryObject } from './import-object.ts';
+import { type ImportEvent, importEventSchema } from './s3-event.ts';
 
 const config = importConfigFrom(parseEnvironment(importEnvironmentSchema));
 const handOffConfig = handOffConfigFrom(parseEnvironment(handOffEnvironmentSchema));
 const { logger, metrics } = createObservability();
 
 /**
- * One invocation per S3 notification (normally one record). Keys arrive URL-encoded
- * (space → `+`); the event normalizer decodes them before we read the object.
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+ * One invocation per S3 notification (normally one record), its keys already decoded by
+ * the parser (s3-event.ts).
  */
-async function importInventory(event: S3Event, context: Context): Promise<void> {
+async function importInventory(event: ImportEvent, context: Context): Promise<void> {
   for (const record of event.Records) {
     const { bucket, object } = record.s3;
     const log = logger.createChild({ persistentKeys: { bucket: bucket.name, key: object.key } });
+    const target = {
+      bucket: bucket.name,
+      key: object.key,
+      ...(object.versionId ? { versionId: object.versionId } : {}),
+    };
     // Too large for one invocation (or asked for): the Step Functions import takes it.
     const handOff = await handOffLargeImport({
       s3: s3Client(),
       sfn: sfnClient(),
       config: handOffConfig,
       uploadsBucket: config.uploadsBucket,
-      bucket: bucket.name,
-      key: object.key,
-      ...(object.versionId ? { versionId: object.versionId } : {}),
+      ...target,
     });
     if (handOff.handedOff) {
       metrics.addMetric('ImportsHandedOff', MetricUnit.Count, 1);
@@ -44,23 +51,25 @@ async function importInventory(event: S3Event, context: Context): Promise<void> 
       s3: s3Client(),
       dynamoDb: dynamoDbClient(),
       config,
-      bucket: bucket.name,
-      key: object.key,
-      ...(object.versionId ? { versionId: object.versionId } : {}),
+      ...target,
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
       writerOverrides: {
         onRetry: ({ attempt, delayMs, unprocessed, error }) =>
           log.warn('Retrying inventory batch write', { attempt, delayMs, unprocessed, error }),
       },
     });
-    if (result.superseded || !result.report) {
+    if (result.outcome === 'superseded') {
       log.warn('Object replaced while importing; its own notification imports the new version');
       continue;
     }
     const { report } = result;
     metrics.addMetric('RowsImported', MetricUnit.Count, report.rowsImported);
     metrics.addMetric('RowsRejected', MetricUnit.Count, report.rowsRejected);
-    metrics.addMetric(`Imports_${report.status}`, MetricUnit.Count, 1);
+    // One series per status: a single metric, so the dimension stays off the counts above
+    // (and off the next record's).
+    const imports = metrics.singleMetric();
+    imports.addDimension('status', report.status);
+    imports.addMetric('Imports', MetricUnit.Count, 1);
     const summary = {
       status: report.status,
       reason: report.reason,
@@ -74,7 +83,7 @@ async function importInventory(event: S3Event, context: Context): Promise<void> 
       // Not rethrown: a retry would hit the same wall. The report and this error are the record.
       metrics.addMetric('ImportTimeLimitReached', MetricUnit.Count, 1);
       log.error('Inventory import stopped: the file is too large for one invocation', summary);
-    } else if (result.error) {
+    } else if (result.outcome === 'write_failed') {
       log.error('Inventory import failed on a write', { ...summary, error: result.error });
       // Rethrown so Lambda's async retries, then the on-failure queue, take over.
       throw result.error;
@@ -89,4 +98,4 @@ async function importInventory(event: S3Event, context: Context): Promise<void> 
 export const handler = middy(importInventory)
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(eventNormalizer());
+  .use(parser({ schema: importEventSchema }));

@@ -1,19 +1,29 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { putJsonReport, reportKeyFor } from '#shared/reports.ts';
+import {
+  GetObjectCommand,
+  type GetObjectCommandInput,
+  type GetObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { bodyBytes, isMissingObject, isPreconditionFailed, unquoteEtag } from '#shared/aws/s3-objects.ts';
+import { gunzip } from '#shared/inventory/csv-records.ts';
+import { InventoryFileRejectedError, InventoryWriteError } from '#shared/inventory/errors.ts';
+import { checkInventoryFile, importInventoryRows } from '#shared/inventory/import-rows.ts';
+import {
+  type ImportSource,
+  type InventoryImportReport,
+  putImportReport,
+  RowErrorLog,
+} from '#shared/inventory/report.ts';
+import { InventoryWriter, type InventoryWriterOptions } from '#shared/inventory/writer.ts';
 import type { ImportConfig } from './config.ts';
-import { gunzip } from './csv-records.ts';
-import { InventoryFileRejectedError, InventoryWriteError } from './errors.ts';
-import { checkInventoryFile, importInventoryRows } from './import-rows.ts';
-import { type ImportReason, type ImportSource, type InventoryImportReport, RowErrorLog } from './report.ts';
-import { InventoryWriter, type InventoryWriterOptions } from './writer.ts';
 
 export interface ImportObjectOptions {
   s3: S3Client;
   dynamoDb: DynamoDBClient;
   config: ImportConfig;
   bucket: string;
-  /** Already URL-decoded (S3 event keys are URL-encoded; the handler's normalizer decodes them). */
+  /** Already URL-decoded (S3 event keys are URL-encoded; see s3-event.ts). */
   key: string;
   versionId?: string;
   /** Lambda's `context.getRemainingTimeInMillis`. */
@@ -23,14 +33,16 @@ export interface ImportObjectOptions {
   writerOverrides?: Pick<InventoryWriterOptions, 'sleep' | 'random' | 'onRetry'>;
 }
 
-export interface ImportObjectResult {
-  /** Absent only when `superseded`. */
-  report?: InventoryImportReport;
-  /** Set when the import stopped on a write error: the caller rethrows it so Lambda retries. */
-  error?: InventoryWriteError;
-  /** Set when the object was replaced while being read: its own event imports the new one. */
-  superseded?: boolean;
-}
+export type ImportObjectResult =
+  /** The import came to an end — completed, rejected, or stopped at the time limit — and its report is written. */
+  | { outcome: 'reported'; report: InventoryImportReport }
+  /** The import stopped on a write error; its report is written, and the caller rethrows `error` so Lambda retries. */
+  | { outcome: 'write_failed'; report: InventoryImportReport; error: InventoryWriteError }
+  /** The object was replaced while being read: its own notification imports the new version. */
+  | { outcome: 'superseded' };
+
+/** What a step decides of a report; counts left out are 0, and the run fills in the rest. */
+type ReportFields = Partial<InventoryImportReport> & Pick<InventoryImportReport, 'status'>;
 
 /**
  * Imports one uploaded CSV (or .csv.gz) into the inventory table and writes its report.
@@ -42,180 +54,194 @@ export interface ImportObjectResult {
  * writes. Counts are absolute, so running an import again leaves the same table.
  */
 export async function importInventoryObject(options: ImportObjectOptions): Promise<ImportObjectResult> {
-  const { s3, config, bucket, key } = options;
-  const now = options.now ?? (() => new Date());
-  const startedAt = now().toISOString();
-  const errors = new RowErrorLog(config.maxReportedErrors);
-  const timeIsShort = (): boolean => options.remainingTimeMs() < config.timeSafetyMarginMs;
-  let source: ImportSource = {
-    bucket,
-    key,
-    etag: '',
-    ...(options.versionId ? { versionId: options.versionId } : {}),
-  };
+  const { s3, bucket, key } = options;
+  const run = new ObjectImport(options);
+  const first = await getObjectIfUnchanged(s3, {
+    Bucket: bucket,
+    Key: key,
+    ...(options.versionId ? { VersionId: options.versionId } : {}),
+  });
+  if (!first) {
+    return run.reported({
+      status: 'rejected',
+      reason: 'source_missing',
+      detail: 'the object no longer exists',
+    });
+  }
+  const versionId = first.VersionId ?? options.versionId;
+  run.source = { bucket, key, etag: unquoteEtag(first.ETag), ...(versionId ? { versionId } : {}) };
+  const gzipped = key.toLowerCase().endsWith('.gz');
 
-  const finish = async (
-    fields: Partial<InventoryImportReport> & Pick<InventoryImportReport, 'status'>,
-  ): Promise<InventoryImportReport> => {
+  // Pass 1: check the whole file without writing.
+  const refusal = await checkPass(run, bytesOf(first, gzipped));
+  if (refusal) return run.reported(refusal);
+
+  // Pass 2: the same bytes again, this time into the table.
+  const second = await getObjectIfUnchanged(s3, {
+    Bucket: bucket,
+    Key: key,
+    ...(versionId ? { VersionId: versionId } : { IfMatch: first.ETag }),
+  });
+  if (!second) return { outcome: 'superseded' };
+  const updatedAt = (first.LastModified ?? new Date(run.startedAt)).toISOString();
+  return writePass(run, bytesOf(second, gzipped), updatedAt);
+}
+
+/** One import under way: what its steps share, and the report they all end with. */
+class ObjectImport {
+  readonly options: ImportObjectOptions;
+  readonly startedAt: string;
+  readonly errors: RowErrorLog;
+  /** Known once the object is read (its ETag and version). */
+  source: ImportSource;
+  readonly #now: () => Date;
+
+  constructor(options: ImportObjectOptions) {
+    this.options = options;
+    this.#now = options.now ?? (() => new Date());
+    this.startedAt = this.#now().toISOString();
+    this.errors = new RowErrorLog(options.config.maxReportedErrors);
+    const { bucket, key, versionId } = options;
+    this.source = { bucket, key, etag: '', ...(versionId ? { versionId } : {}) };
+  }
+
+  readonly timeIsShort = (): boolean =>
+    this.options.remainingTimeMs() < this.options.config.timeSafetyMarginMs;
+
+  async finish(fields: ReportFields): Promise<InventoryImportReport> {
     const report: InventoryImportReport = {
-      source,
+      source: this.source,
       rowsRead: 0,
       rowsImported: 0,
       rowsRejected: 0,
       duplicates: 0,
       ignoredColumns: [],
       ...fields,
-      ...errors.toReport(),
-      startedAt,
-      finishedAt: now().toISOString(),
+      ...this.errors.toReport(),
+      startedAt: this.startedAt,
+      finishedAt: this.#now().toISOString(),
     };
-    await putJsonReport(s3, config.uploadsBucket, reportKeyFor('inventory', key), report);
+    await putImportReport(this.options.s3, this.options.config.uploadsBucket, report);
     return report;
-  };
-  const rejected = (reason: ImportReason, detail: string): Promise<InventoryImportReport> =>
-    finish({ status: 'rejected', reason, detail });
-
-  // Pass 1: check the whole file without writing.
-  let first: GetObjectCommandOutput;
-  try {
-    first = await s3.send(
-      new GetObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        ...(options.versionId ? { VersionId: options.versionId } : {}),
-      }),
-    );
-  } catch (error) {
-    if (isMissingObject(error)) {
-      return { report: await rejected('source_missing', 'the object no longer exists') };
-    }
-    throw error;
   }
-  source = {
-    bucket,
-    key,
-    etag: (first.ETag ?? '').replaceAll('"', ''),
-    ...((first.VersionId ?? options.versionId) ? { versionId: first.VersionId ?? options.versionId } : {}),
-  };
-  const gzipped = key.toLowerCase().endsWith('.gz');
+
+  async reported(fields: ReportFields): Promise<ImportObjectResult> {
+    return { outcome: 'reported', report: await this.finish(fields) };
+  }
+}
+
+/**
+ * The first pass: reads the whole file without writing. Returns why the file is refused —
+ * rejected (a file-level fault), or failed at the time limit — or undefined to go on.
+ */
+async function checkPass(
+  run: ObjectImport,
+  source: AsyncIterable<Uint8Array>,
+): Promise<ReportFields | undefined> {
+  const { config } = run.options;
   let records: number;
   try {
-    const check = await checkInventoryFile(bytesOf(first, gzipped), timeIsShort);
+    const check = await checkInventoryFile(source, run.timeIsShort);
     if (check.stopped) {
       return {
-        report: await finish({
-          status: 'failed',
-          reason: 'time_limit',
-          detail: 'the file could not even be read within the time left; it needs the Step Functions import',
-        }),
+        status: 'failed',
+        reason: 'time_limit',
+        detail: 'the file could not even be read within the time left; it needs the Step Functions import',
       };
     }
     records = check.records;
   } catch (error) {
-    if (error instanceof InventoryFileRejectedError)
-      return { report: await rejected(error.reason, error.message) };
+    if (error instanceof InventoryFileRejectedError) {
+      return { status: 'rejected', reason: error.reason, detail: error.message };
+    }
     throw error;
   }
-
   const neededMs = (records / config.rowsPerSecond) * 1000;
-  const availableMs = options.remainingTimeMs() - config.timeSafetyMarginMs;
-  if (neededMs > availableMs) {
-    return {
-      report: await finish({
-        status: 'failed',
-        reason: 'time_limit',
-        detail:
-          `about ${records} rows need ~${Math.ceil(neededMs / 1000)} s at ${config.rowsPerSecond} rows/s, ` +
-          `but only ${Math.max(0, Math.floor(availableMs / 1000))} s remain; nothing was written`,
-      }),
-    };
-  }
+  const availableMs = run.options.remainingTimeMs() - config.timeSafetyMarginMs;
+  if (neededMs <= availableMs) return undefined;
+  return {
+    status: 'failed',
+    reason: 'time_limit',
+    detail:
+      `about ${records} rows need ~${Math.ceil(neededMs / 1000)} s at ${config.rowsPerSecond} rows/s, ` +
+      `but only ${Math.max(0, Math.floor(availableMs / 1000))} s remain; nothing was written`,
+  };
+}
 
-  // Pass 2: the same bytes again, this time into the table.
-  let second: GetObjectCommandOutput;
-  try {
-    second = await s3.send(
-      new GetObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        ...(source.versionId ? { VersionId: source.versionId } : { IfMatch: first.ETag }),
-      }),
-    );
-  } catch (error) {
-    if (isPreconditionFailed(error) || isMissingObject(error)) return { superseded: true };
-    throw error;
-  }
+/** The second pass: streams the rows into the table, and reports how far it got. */
+async function writePass(
+  run: ObjectImport,
+  source: AsyncIterable<Uint8Array>,
+  updatedAt: string,
+): Promise<ImportObjectResult> {
+  const { options } = run;
   const writer = new InventoryWriter({
     client: options.dynamoDb,
-    tableName: config.tableName,
-    source,
-    updatedAt: (first.LastModified ?? new Date(startedAt)).toISOString(),
-    concurrency: config.writeConcurrency,
-    maxAttempts: config.writeMaxAttempts,
+    tableName: options.config.tableName,
+    source: run.source,
+    updatedAt,
+    concurrency: options.config.writeConcurrency,
+    maxAttempts: options.config.writeMaxAttempts,
     ...options.writerOverrides,
   });
   try {
     const result = await importInventoryRows({
-      source: bytesOf(second, gzipped),
+      source,
       sink: writer,
-      errors,
-      shouldStop: timeIsShort,
+      errors: run.errors,
+      shouldStop: run.timeIsShort,
     });
     const { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns, lastLine } = result;
     const counts = { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns };
     if (result.stopped) {
-      return {
-        report: await finish({
-          status: 'failed',
-          reason: 'time_limit',
-          detail: `stopped before the Lambda timeout; rows up to line ${lastLine} are imported`,
-          lastLine,
-          ...counts,
-        }),
-      };
+      return run.reported({
+        status: 'failed',
+        reason: 'time_limit',
+        detail: `stopped before the Lambda timeout; rows up to line ${lastLine} are imported`,
+        lastLine,
+        ...counts,
+      });
     }
-    return {
-      report: await finish({ status: rowsRejected > 0 ? 'completed_with_errors' : 'completed', ...counts }),
-    };
+    return run.reported({ status: rowsRejected > 0 ? 'completed_with_errors' : 'completed', ...counts });
   } catch (error) {
     if (error instanceof InventoryFileRejectedError) {
-      return {
-        report: await finish({
-          status: 'rejected',
-          reason: error.reason,
-          detail: error.message,
-          rowsImported: writer.rowsWritten,
-        }),
-      };
+      return run.reported({
+        status: 'rejected',
+        reason: error.reason,
+        detail: error.message,
+        rowsImported: writer.rowsWritten,
+      });
     }
     if (error instanceof InventoryWriteError) {
-      const report = await finish({
+      const report = await run.finish({
         status: 'failed',
         reason: 'write_error',
         detail: error.message,
         rowsImported: writer.rowsWritten,
       });
-      return { report, error };
+      return { outcome: 'write_failed', report, error };
     }
     throw error;
   }
 }
 
-function bytesOf(output: GetObjectCommandOutput, gzipped: boolean): AsyncIterable<Uint8Array> {
-  const body = output.Body as unknown;
-  if (body === undefined || body === null || typeof body !== 'object' || !(Symbol.asyncIterator in body)) {
-    throw new TypeError('GetObject returned a body that is not a stream');
+/**
+ * GetObject, or undefined when the object (or the version asked for) no longer exists, or no
+ * longer matches the ETag asked for (`If-Match`): either way, not the object this import read.
+ */
+async function getObjectIfUnchanged(
+  s3: S3Client,
+  input: GetObjectCommandInput,
+): Promise<GetObjectCommandOutput | undefined> {
+  try {
+    return await s3.send(new GetObjectCommand(input));
+  } catch (error) {
+    if (isMissingObject(error) || isPreconditionFailed(error)) return undefined;
+    throw error;
   }
-  const bytes = body as AsyncIterable<Uint8Array>;
+}
+
+function bytesOf(output: GetObjectCommandOutput, gzipped: boolean): AsyncIterable<Uint8Array> {
+  const bytes = bodyBytes(output);
   return gzipped ? gunzip(bytes) : bytes;
-}
-
-function isMissingObject(error: unknown): boolean {
-  return error instanceof Error && ['NoSuchKey', 'NoSuchVersion', 'NotFound'].includes(error.name);
-}
-
-function isPreconditionFailed(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
-    ?.httpStatusCode;
-  return error instanceof Error && (error.name === 'PreconditionFailed' || status === 412);
 }

@@ -1,31 +1,21 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  GetObjectCommand,
-  type GetObjectCommandOutput,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import type { z } from 'zod';
-import { bodyBuffer, bodyBytes, isMissingObject, isPreconditionFailed } from '#shared/aws/s3-objects.ts';
-import { putJsonReport } from '#shared/reports.ts';
-import { InventoryFileRejectedError } from '../import-inventory/errors.ts';
-import { importInventoryRows, type RowSink } from '../import-inventory/import-rows.ts';
-import { RowErrorLog } from '../import-inventory/report.ts';
-import type { InventoryRow } from '../import-inventory/rows.ts';
-import { InventoryWriter, type InventoryWriterOptions } from '../import-inventory/writer.ts';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { bodyBytes, isMissingObject, isPreconditionFailed } from '#shared/aws/s3-objects.ts';
+import { InventoryFileRejectedError } from '#shared/inventory/errors.ts';
+import { type ImportRowsResult, importInventoryRows, type RowSink } from '#shared/inventory/import-rows.ts';
+import { FingerprintList, KeySet, keyFingerprint } from '#shared/inventory/key-set.ts';
+import type { ByteRange } from '#shared/inventory/ranges.ts';
+import { RowErrorLog } from '#shared/inventory/report.ts';
+import { InventoryWriter, type InventoryWriterOptions } from '#shared/inventory/writer.ts';
 import type { LargeImportConfig } from './config.ts';
 import {
-  type byteRangeSchema,
   type LargeImportJob,
   type RangeOutcome,
   type RangePart,
   rangeKeysKey,
-  rangePartKey,
   rangeRepairKey,
 } from './job.ts';
-import { decodeFingerprints, FingerprintList, KeySet, keyFingerprint } from './key-set.ts';
-
-type ByteRange = z.infer<typeof byteRangeSchema>;
+import { getFingerprints, putFingerprints, putRangePart } from './parts.ts';
 
 /** The range could not finish before the Lambda timeout: it fails and Step Functions retries it. */
 export class RangeTimeLimitError extends Error {
@@ -74,10 +64,53 @@ export async function importInventoryRange(options: ImportRangeOptions): Promise
   const { s3, config, job, range, mode } = options;
   const repairKeys =
     mode === 'repair' ? await loadRepairKeys(s3, config.uploadsBucket, job, range.index) : undefined;
-
-  let object: GetObjectCommandOutput;
+  const object = await getRange(s3, job, range);
+  const writer = new InventoryWriter({
+    client: options.dynamoDb,
+    tableName: config.tableName,
+    source: job.source,
+    updatedAt: job.updatedAt,
+    concurrency: config.writeConcurrency,
+    maxAttempts: config.writeMaxAttempts,
+    ...options.writerOverrides,
+  });
+  const written = new FingerprintList();
+  const errors = new RowErrorLog(config.maxReportedErrors);
+  let part: RangePart;
   try {
-    object = await s3.send(
+    const result = await importInventoryRows({
+      source: bodyBytes(object),
+      header: job.header,
+      firstLine: range.firstLine,
+      sink: rangeSink(writer, written, repairKeys),
+      errors,
+      shouldStop: () => options.remainingTimeMs() < config.timeSafetyMarginMs,
+    });
+    if (result.stopped) {
+      throw new RangeTimeLimitError(
+        `range ${range.index} stopped at line ${result.lastLine} before the Lambda timeout; lower LARGE_IMPORT_RANGE_BYTES`,
+      );
+    }
+    if (mode === 'repair') return { index: range.index, status: 'imported' };
+    part = importedPart(range, result, errors, written.length);
+  } catch (error) {
+    if (!(error instanceof InventoryFileRejectedError) || mode === 'repair') throw error;
+    // A structural fault inside the range (the plan catches most of them up front).
+    part = rejectedPart(range, error, writer.rowsWritten, errors, written.length);
+  }
+  await putFingerprints(s3, config.uploadsBucket, rangeKeysKey(job, range.index), written);
+  await putRangePart(s3, config.uploadsBucket, job, part);
+  return { index: range.index, status: part.status };
+}
+
+/** The range's bytes of the planned version (VersionId, else If-Match on the planned ETag). */
+async function getRange(
+  s3: S3Client,
+  job: LargeImportJob,
+  range: ByteRange,
+): Promise<GetObjectCommandOutput> {
+  try {
+    return await s3.send(
       new GetObjectCommand({
         Bucket: job.data.bucket,
         Key: job.data.key,
@@ -94,27 +127,25 @@ export async function importInventoryRange(options: ImportRangeOptions): Promise
     }
     throw error;
   }
+}
 
-  const writer = new InventoryWriter({
-    client: options.dynamoDb,
-    tableName: config.tableName,
-    source: job.source,
-    updatedAt: job.updatedAt,
-    concurrency: config.writeConcurrency,
-    maxAttempts: config.writeMaxAttempts,
-    ...options.writerOverrides,
-  });
+/**
+ * Where the range's valid rows go. Importing, every row is written, and each distinct key
+ * is noted in `written` (for the reconcile step). Repairing, only the rows whose key is in
+ * `repairKeys` are written.
+ */
+function rangeSink(
+  writer: InventoryWriter,
+  written: FingerprintList,
+  repairKeys: KeySet | undefined,
+): RowSink {
   const keys = new KeySet();
-  const written = new FingerprintList();
-  const sink: RowSink = {
-    async put(row: InventoryRow) {
+  return {
+    put(row) {
       const [high, low] = keyFingerprint(row.store, row.item);
-      if (repairKeys) {
-        if (repairKeys.has(high, low)) await writer.put(row);
-        return;
-      }
+      if (repairKeys) return repairKeys.has(high, low) ? writer.put(row) : undefined;
       if (keys.add(high, low) === 'new') written.push(high, low);
-      await writer.put(row);
+      return writer.put(row);
     },
     flush: () => writer.flush(),
     drain: () => writer.drain(),
@@ -122,62 +153,47 @@ export async function importInventoryRange(options: ImportRangeOptions): Promise
       return writer.rowsWritten;
     },
   };
-  const errors = new RowErrorLog(config.maxReportedErrors);
-  const timeIsShort = (): boolean => options.remainingTimeMs() < config.timeSafetyMarginMs;
-  let part: RangePart;
-  try {
-    const result = await importInventoryRows({
-      source: bodyBytes(object),
-      header: job.header,
-      firstLine: range.firstLine,
-      sink,
-      errors,
-      shouldStop: timeIsShort,
-    });
-    if (result.stopped) {
-      throw new RangeTimeLimitError(
-        `range ${range.index} stopped at line ${result.lastLine} before the Lambda timeout; lower LARGE_IMPORT_RANGE_BYTES`,
-      );
-    }
-    if (mode === 'repair') return { index: range.index, status: 'imported' };
-    part = {
-      index: range.index,
-      status: 'imported',
-      rowsRead: result.rowsRead,
-      rowsImported: result.rowsImported,
-      rowsRejected: result.rowsRejected,
-      duplicates: result.duplicates,
-      ...errors.toReport(),
-      lastLine: result.lastLine,
-      keys: written.length,
-    };
-  } catch (error) {
-    if (!(error instanceof InventoryFileRejectedError) || mode === 'repair') throw error;
-    // A structural fault inside the range (the plan catches most of them up front).
-    part = {
-      index: range.index,
-      status: 'rejected',
-      reason: error.reason,
-      detail: error.message,
-      rowsRead: 0,
-      rowsImported: writer.rowsWritten,
-      rowsRejected: 0,
-      duplicates: 0,
-      ...errors.toReport(),
-      lastLine: range.firstLine - 1,
-      keys: written.length,
-    };
-  }
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: config.uploadsBucket,
-      Key: rangeKeysKey(job, range.index),
-      Body: written.toBytes(),
-      ContentType: 'application/octet-stream',
-    }),
-  );
-  await putJsonReport(s3, config.uploadsBucket, rangePartKey(job, range.index), part);
-  return { index: range.index, status: part.status };
+}
+
+function importedPart(
+  range: ByteRange,
+  result: ImportRowsResult,
+  errors: RowErrorLog,
+  keys: number,
+): RangePart {
+  return {
+    index: range.index,
+    status: 'imported',
+    rowsRead: result.rowsRead,
+    rowsImported: result.rowsImported,
+    rowsRejected: result.rowsRejected,
+    duplicates: result.duplicates,
+    ...errors.toReport(),
+    lastLine: result.lastLine,
+    keys,
+  };
+}
+
+function rejectedPart(
+  range: ByteRange,
+  error: InventoryFileRejectedError,
+  rowsImported: number,
+  errors: RowErrorLog,
+  keys: number,
+): RangePart {
+  return {
+    index: range.index,
+    status: 'rejected',
+    reason: error.reason,
+    detail: error.message,
+    rowsRead: 0,
+    rowsImported,
+    rowsRejected: 0,
+    duplicates: 0,
+    ...errors.toReport(),
+    lastLine: range.firstLine - 1,
+    keys,
+  };
 }
 
 async function loadRepairKeys(
@@ -186,8 +202,7 @@ async function loadRepairKeys(
   job: LargeImportJob,
   index: number,
 ): Promise<KeySet> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: rangeRepairKey(job, index) }));
   const set = new KeySet();
-  for (const [high, low] of decodeFingerprints(await bodyBuffer(object))) set.add(high, low);
+  for (const [high, low] of await getFingerprints(s3, bucket, rangeRepairKey(job, index))) set.add(high, low);
   return set;
 }

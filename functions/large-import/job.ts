@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { importSourceSchema } from '../import-inventory/report.ts';
+import type { ByteRange } from '#shared/inventory/ranges.ts';
+import { importSourceSchema } from '#shared/inventory/report.ts';
 
 /**
  * The shapes that travel through the state machine. Kept small on purpose: Step Functions
@@ -8,23 +9,13 @@ import { importSourceSchema } from '../import-inventory/report.ts';
  * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
  */
 
-/** The execution's input, as the hand-off sends it (or an operator, by hand). */
-export const largeImportInputSchema = z.object({
-  bucket: z.string().min(1),
-  key: z.string().min(1),
-  versionId: z.string().optional(),
-  etag: z.string().optional(),
-  /** Overrides LARGE_IMPORT_RANGE_BYTES for this execution (an operator's re-run, tests). */
-  rangeBytes: z.number().int().min(1).optional(),
-});
-export type LargeImportInput = z.infer<typeof largeImportInputSchema>;
-
+/** A range as the plan cut it (#shared/inventory/ranges.ts), as it travels through the state. */
 export const byteRangeSchema = z.object({
   index: z.number().int().nonnegative(),
   start: z.number().int().nonnegative(),
   end: z.number().int().nonnegative(),
   firstLine: z.number().int().positive(),
-});
+}) satisfies z.ZodType<ByteRange>;
 
 /** What every step needs to know about the import, fixed by the plan. */
 export const largeImportJobSchema = z.object({
@@ -48,7 +39,7 @@ export const planRejectionSchema = z.object({ reason: z.string(), detail: z.stri
 /** The plan step's output (the state machine keeps it at the top of the state). */
 export interface LargeImportPlan {
   job: LargeImportJob;
-  ranges: z.infer<typeof byteRangeSchema>[];
+  ranges: ByteRange[];
   /** Set when the file is refused before anything is written. */
   rejected?: z.infer<typeof planRejectionSchema>;
 }

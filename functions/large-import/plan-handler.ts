@@ -3,9 +3,10 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
+import { largeImportInputSchema } from '#shared/inventory/large-import-input.ts';
 import { createObservability } from '#shared/observability.ts';
 import { largeImportConfigFrom, largeImportEnvironmentSchema } from './config.ts';
-import { type LargeImportPlan, largeImportInputSchema } from './job.ts';
+import type { LargeImportPlan } from './job.ts';
 import { planLargeImport } from './plan.ts';
 
 const config = largeImportConfigFrom(parseEnvironment(largeImportEnvironmentSchema));

@@ -1,13 +1,20 @@
 import { PassThrough } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { z } from 'zod';
 import { bodyBytes, isMissingObject, isPreconditionFailed, unquoteEtag } from '#shared/aws/s3-objects.ts';
-import { decodeUtf8, gunzip, readCsvRecords } from '../import-inventory/csv-records.ts';
-import { InventoryFileRejectedError } from '../import-inventory/errors.ts';
-import { resolveColumns } from '../import-inventory/rows.ts';
+import { decodeUtf8, gunzip, readCsvRecords } from '#shared/inventory/csv-records.ts';
+import { emptyFileError, InventoryFileRejectedError } from '#shared/inventory/errors.ts';
+import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
+import {
+  coalesceRanges,
+  HeaderTooLargeError,
+  type RangePlan,
+  RangePlanner,
+} from '#shared/inventory/ranges.ts';
+import { resolveColumns } from '#shared/inventory/rows.ts';
 import type { LargeImportConfig } from './config.ts';
-import { type LargeImportInput, type LargeImportJob, type LargeImportPlan, PARTS_PREFIX } from './job.ts';
-import { coalesceRanges, HeaderTooLargeError, RangePlanner } from './ranges.ts';
+import { type LargeImportJob, type LargeImportPlan, PARTS_PREFIX, type planRejectionSchema } from './job.ts';
 
 export interface PlanOptions {
   s3: S3Client;
@@ -18,22 +25,50 @@ export interface PlanOptions {
   now?: () => Date;
 }
 
+type Rejection = z.infer<typeof planRejectionSchema>;
+
 /**
  * The plan step: reads the object once, start to end, and
  * - rejects it before anything is written for the same file-level faults the direct path
  *   rejects (empty file, invalid UTF-8, corrupt gzip, bad header, an unclosed quote);
- * - splits it into row-aligned byte ranges (see ranges.ts) and parses the header once.
+ * - splits it into row-aligned byte ranges (#shared/inventory/ranges.ts) and parses the
+ *   header once.
  *
  * A `.csv.gz` cannot be read by byte range (gzip has no random access), so it is gunzipped
  * once, in the same pass, to a staging object under the execution's parts prefix; the
  * ranges read that. The staging copy is deleted by the summary step.
  */
 export async function planLargeImport(options: PlanOptions): Promise<LargeImportPlan> {
-  const { s3, config, input, executionName, executionArn } = options;
-  const now = options.now ?? (() => new Date());
-  const startedAt = now().toISOString();
-  const partsPrefix = `${PARTS_PREFIX}${executionName}/`;
-  const job: LargeImportJob = {
+  const { s3, config, input } = options;
+  const job = newJob(options);
+  const object = await getSource(s3, input);
+  if ('rejected' in object) return { job, ranges: [], rejected: object.rejected };
+  pinToObject(job, input, object);
+
+  const gzipped = input.key.toLowerCase().endsWith('.gz');
+  const staging = gzipped
+    ? new StagingUpload(s3, config.uploadsBucket, `${job.partsPrefix}source.csv`)
+    : undefined;
+  try {
+    const source = gzipped ? gunzip(bodyBytes(object)) : bodyBytes(object);
+    const plan = await scanRanges(source, input.rangeBytes ?? config.rangeBytes, staging);
+    const header = await headerOf(plan.headerBytes);
+    if (staging) job.data = { bucket: config.uploadsBucket, key: staging.key, etag: await staging.done() };
+    job.header = header;
+    return { job, ranges: coalesceRanges(plan.ranges, config.maxRanges) };
+  } catch (error) {
+    await staging?.abort();
+    const rejected = rejectionOf(error);
+    if (rejected) return { job, ranges: [], rejected };
+    throw error;
+  }
+}
+
+/** The job as the input names it; the object's own ETag, version and time replace these once it is read. */
+function newJob(options: PlanOptions): LargeImportJob {
+  const { input, executionName, executionArn } = options;
+  const startedAt = (options.now ?? (() => new Date()))().toISOString();
+  return {
     executionName,
     executionArn,
     source: {
@@ -45,18 +80,18 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
     data: { bucket: input.bucket, key: input.key, etag: input.etag ?? '' },
     header: [],
     updatedAt: startedAt,
-    partsPrefix,
+    partsPrefix: `${PARTS_PREFIX}${executionName}/`,
     startedAt,
   };
-  const rejected = (reason: string, detail: string): LargeImportPlan => ({
-    job,
-    ranges: [],
-    rejected: { reason, detail },
-  });
+}
 
-  let object: GetObjectCommandOutput;
+/** The object the hand-off named: the version it saw (VersionId, else If-Match on its ETag). */
+async function getSource(
+  s3: S3Client,
+  input: LargeImportInput,
+): Promise<GetObjectCommandOutput | { rejected: Rejection }> {
   try {
-    object = await s3.send(
+    return await s3.send(
       new GetObjectCommand({
         Bucket: input.bucket,
         Key: input.key,
@@ -64,24 +99,37 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
       }),
     );
   } catch (error) {
-    if (isMissingObject(error)) return rejected('source_missing', 'the object no longer exists');
+    if (isMissingObject(error)) {
+      return { rejected: { reason: 'source_missing', detail: 'the object no longer exists' } };
+    }
     // Replaced since the hand-off: the new version's own upload event imports it.
-    if (isPreconditionFailed(error))
-      return rejected('superseded', 'the object was replaced since the hand-off');
+    if (isPreconditionFailed(error)) {
+      return { rejected: { reason: 'superseded', detail: 'the object was replaced since the hand-off' } };
+    }
     throw error;
   }
+}
+
+/** Every range reads the version read here; every item is stamped with its upload time. */
+function pinToObject(job: LargeImportJob, input: LargeImportInput, object: GetObjectCommandOutput): void {
   const etag = unquoteEtag(object.ETag);
   const versionId = object.VersionId ?? input.versionId;
   job.source = { bucket: input.bucket, key: input.key, etag, ...(versionId ? { versionId } : {}) };
   job.data = { bucket: input.bucket, key: input.key, etag, ...(versionId ? { versionId } : {}) };
-  job.updatedAt = (object.LastModified ?? new Date(startedAt)).toISOString();
+  job.updatedAt = (object.LastModified ?? new Date(job.startedAt)).toISOString();
+}
 
-  const gzipped = input.key.toLowerCase().endsWith('.gz');
-  const planner = new RangePlanner(input.rangeBytes ?? config.rangeBytes);
-  const staging = gzipped
-    ? new StagingUpload(s3, config.uploadsBucket, `${partsPrefix}source.csv`)
-    : undefined;
-  const source = gzipped ? gunzip(bodyBytes(object)) : bodyBytes(object);
+/**
+ * One pass over the file's bytes: the planner cuts them into ranges, the decoder checks
+ * they are UTF-8 (as the direct path's check pass does), the staging upload (if any) keeps
+ * them. Throws InventoryFileRejectedError for a file the import must refuse.
+ */
+async function scanRanges(
+  source: AsyncIterable<Uint8Array>,
+  rangeBytes: number,
+  staging: StagingUpload | undefined,
+): Promise<RangePlan> {
+  const planner = new RangePlanner(rangeBytes);
   async function* scanned(): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
       planner.push(chunk);
@@ -89,49 +137,32 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
       yield chunk;
     }
   }
-  try {
-    // Strict UTF-8 decoding of the whole file, as the direct path's check pass does.
-    for await (const _text of decodeUtf8(scanned())) {
-      // decoded only to be validated
-    }
-  } catch (error) {
-    await staging?.abort();
-    if (error instanceof InventoryFileRejectedError) return rejected(error.reason, error.message);
-    if (error instanceof HeaderTooLargeError) return rejected('malformed_csv', error.message);
-    throw error;
+  for await (const _text of decodeUtf8(scanned())) {
+    // decoded only to be validated
   }
   const plan = planner.finish();
   if (plan.unterminatedQuote) {
-    await staging?.abort();
-    return rejected(
+    throw new InventoryFileRejectedError(
       'malformed_csv',
       `malformed CSV: the quoted field opened on line ${plan.unterminatedQuoteLine} is never closed`,
     );
   }
-  let header: string[] | undefined;
-  try {
-    for await (const record of readCsvRecords(decodeUtf8(once(plan.headerBytes)))) {
-      header = record.fields;
-      break;
-    }
-    if (!header) {
-      throw new InventoryFileRejectedError(
-        'empty_file',
-        'the file is empty; expected a header row: store,item,count',
-      );
-    }
-    resolveColumns(header);
-  } catch (error) {
-    await staging?.abort();
-    if (error instanceof InventoryFileRejectedError) return rejected(error.reason, error.message);
-    throw error;
+  return plan;
+}
+
+/** The header's cells, parsed once for every range; a header the import cannot read is refused. */
+async function headerOf(headerBytes: Uint8Array): Promise<string[]> {
+  for await (const record of readCsvRecords(decodeUtf8(once(headerBytes)))) {
+    resolveColumns(record.fields);
+    return record.fields;
   }
-  if (staging) {
-    const stagedEtag = await staging.done();
-    job.data = { bucket: config.uploadsBucket, key: staging.key, etag: stagedEtag };
-  }
-  job.header = header;
-  return { job, ranges: coalesceRanges(plan.ranges, config.maxRanges) };
+  throw emptyFileError();
+}
+
+function rejectionOf(error: unknown): Rejection | undefined {
+  if (error instanceof InventoryFileRejectedError) return { reason: error.reason, detail: error.message };
+  if (error instanceof HeaderTooLargeError) return { reason: 'malformed_csv', detail: error.message };
+  return undefined;
 }
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {

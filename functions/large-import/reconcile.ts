@@ -1,16 +1,8 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { z } from 'zod';
-import { bodyBuffer } from '#shared/aws/s3-objects.ts';
-import {
-  type byteRangeSchema,
-  type LargeImportJob,
-  type RangeOutcome,
-  rangeKeysKey,
-  rangeRepairKey,
-} from './job.ts';
-import { decodeFingerprints, FingerprintList, KeySet } from './key-set.ts';
-
-type ByteRange = z.infer<typeof byteRangeSchema>;
+import type { S3Client } from '@aws-sdk/client-s3';
+import { FingerprintList, KeySet } from '#shared/inventory/key-set.ts';
+import type { ByteRange } from '#shared/inventory/ranges.ts';
+import { type LargeImportJob, type RangeOutcome, rangeKeysKey, rangeRepairKey } from './job.ts';
+import { getFingerprints, putFingerprints } from './parts.ts';
 
 export interface ReconcileResult {
   /** Rows whose store+item appeared in an earlier range (the ranges count only their own). */
@@ -44,10 +36,7 @@ export async function reconcileRanges(options: {
   const ordered = [...options.ranges].sort((a, b) => a.index - b.index);
   for (const range of ordered) {
     if (!done.has(range.index)) continue;
-    const object = await s3.send(
-      new GetObjectCommand({ Bucket: bucket, Key: rangeKeysKey(job, range.index) }),
-    );
-    for (const [high, low] of decodeFingerprints(await bodyBuffer(object))) {
+    for (const [high, low] of await getFingerprints(s3, bucket, rangeKeysKey(job, range.index))) {
       if (keys.add(high, low, range.index) === 'earlier') crossRangeDuplicates += 1;
     }
   }
@@ -64,14 +53,7 @@ export async function reconcileRanges(options: {
   for (const range of ordered) {
     const list = byRange.get(range.index);
     if (!list) continue;
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: rangeRepairKey(job, range.index),
-        Body: list.toBytes(),
-        ContentType: 'application/octet-stream',
-      }),
-    );
+    await putFingerprints(s3, bucket, rangeRepairKey(job, range.index), list);
     repairs.push(range);
   }
   return { crossRangeDuplicates, repairs };

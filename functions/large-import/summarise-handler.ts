@@ -23,7 +23,10 @@ async function summarise(event: unknown): Promise<SummaryResult> {
     failureTolerance: config.failureTolerance,
     input,
   });
-  metrics.addMetric(`LargeImports_${result.status}`, MetricUnit.Count, 1);
+  // One series per status, as the direct import's `Imports`.
+  const imports = metrics.singleMetric();
+  imports.addDimension('status', result.status);
+  imports.addMetric('LargeImports', MetricUnit.Count, 1);
   if (result.failed) logger.error('Large import failed', { ...result });
   else logger.info('Large import finished', { ...result });
   return result;

@@ -1,21 +1,23 @@
-import { DeleteObjectsCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { bodyBuffer, isMissingObject } from '#shared/aws/s3-objects.ts';
-import { putJsonReport, reportKeyFor } from '#shared/reports.ts';
-import { type ImportReason, type InventoryImportReport, RowErrorLog } from '../import-inventory/report.ts';
-import { resolveColumns } from '../import-inventory/rows.ts';
+import type { ByteRange } from '#shared/inventory/ranges.ts';
+import {
+  type ImportReason,
+  type InventoryImportReport,
+  putImportReport,
+  RowErrorLog,
+} from '#shared/inventory/report.ts';
+import { resolveColumns } from '#shared/inventory/rows.ts';
+import { reportKeyFor } from '#shared/reports.ts';
 import {
   byteRangeSchema,
   largeImportJobSchema,
   planRejectionSchema,
   type RangePart,
-  rangeKeysKey,
   rangeOutcomeSchema,
-  rangePartKey,
-  rangePartSchema,
-  rangeRepairKey,
 } from './job.ts';
+import { deleteParts, getRangePart } from './parts.ts';
 
 /** The state the summary step receives: the plan's output plus what the Maps returned. */
 export const summaryInputSchema = z.object({
@@ -48,6 +50,19 @@ export interface SummariseOptions {
   now?: () => Date;
 }
 
+type FailedRange = NonNullable<InventoryImportReport['failedRanges']>[number];
+
+/** What the ranges' parts add up to. */
+interface MergedParts {
+  totals: Pick<InventoryImportReport, 'rowsRead' | 'rowsImported' | 'rowsRejected' | 'duplicates'>;
+  errors: RowErrorLog;
+  failedRanges: FailedRange[];
+  /** The first range that found a structural fault. */
+  rejectedPart?: RangePart;
+}
+
+type Verdict = Pick<InventoryImportReport, 'status' | 'reason' | 'detail'>;
+
 /** Failed ranges named in the execution's failure cause (the report lists them all). */
 const MAX_RANGES_IN_CAUSE = 20;
 
@@ -59,29 +74,56 @@ const MAX_RANGES_IN_CAUSE = 20;
  */
 export async function summariseLargeImport(options: SummariseOptions): Promise<SummaryResult> {
   const { s3, bucket, input } = options;
-  const { job } = input;
-  const now = options.now ?? (() => new Date());
   if (input.rejected?.reason === 'superseded') {
     // Nothing to say: the new version's own import writes the report.
     return { status: 'superseded', failed: false };
   }
-  const errors = new RowErrorLog(options.maxReportedErrors);
-  const totals = { rowsRead: 0, rowsImported: 0, rowsRejected: 0, duplicates: 0 };
+  const ranges = [...input.ranges].sort((a, b) => a.index - b.index);
+  const merged = await mergeParts(options, ranges);
+  const verdict = verdictOn(input, merged, ranges.length, options.failureTolerance);
+  const report = reportOf(input, merged, verdict, (options.now ?? (() => new Date()))());
+  await putImportReport(s3, bucket, report);
+  const reportUrl = `s3://${bucket}/${reportKeyFor('inventory', report.source.key)}`;
+  await publishFinished(options, report, reportUrl);
+  await deleteParts(
+    s3,
+    bucket,
+    input.job,
+    ranges.map((range) => range.index),
+  );
+  const failed = report.status === 'failed';
+  return {
+    status: report.status,
+    failed,
+    report: reportUrl,
+    ...(failed
+      ? { error: 'LargeImportFailedError', cause: `${report.detail ?? ''}; report: ${reportUrl}` }
+      : {}),
+  };
+}
+
+/** Reads every range's part, in file order; a range without one is a failed range. */
+async function mergeParts(options: SummariseOptions, ranges: readonly ByteRange[]): Promise<MergedParts> {
+  const { s3, bucket, input } = options;
+  const merged: MergedParts = {
+    totals: { rowsRead: 0, rowsImported: 0, rowsRejected: 0, duplicates: 0 },
+    errors: new RowErrorLog(options.maxReportedErrors),
+    failedRanges: [],
+  };
   const outcomes = new Map((input.results ?? []).map((outcome) => [outcome.index, outcome]));
   for (const repair of input.repairResults ?? []) {
     // A range whose repair failed may have lost its last-row-wins writes: count it as failed.
     if (repair.status === 'failed') outcomes.set(repair.index, repair);
   }
-  const failedRanges: NonNullable<InventoryImportReport['failedRanges']> = [];
-  let rejectedPart: RangePart | undefined;
-  const ranges = [...input.ranges].sort((a, b) => a.index - b.index);
   for (const [position, range] of ranges.entries()) {
     const outcome = outcomes.get(range.index);
     const part =
-      outcome && outcome.status !== 'failed' ? await readPart(s3, bucket, job, range.index) : undefined;
+      outcome && outcome.status !== 'failed'
+        ? await getRangePart(s3, bucket, input.job, range.index)
+        : undefined;
     if (!part) {
       const next = ranges[position + 1];
-      failedRanges.push({
+      merged.failedRanges.push({
         index: range.index,
         firstLine: range.firstLine,
         ...(next ? { lastLine: next.firstLine - 1 } : {}),
@@ -89,99 +131,107 @@ export async function summariseLargeImport(options: SummariseOptions): Promise<S
       });
       continue;
     }
-    totals.rowsRead += part.rowsRead;
-    totals.rowsImported += part.rowsImported;
-    totals.rowsRejected += part.rowsRejected;
-    totals.duplicates += part.duplicates;
-    for (const error of part.errors) errors.add(error.line, error.reason);
+    merged.totals.rowsRead += part.rowsRead;
+    merged.totals.rowsImported += part.rowsImported;
+    merged.totals.rowsRejected += part.rowsRejected;
+    merged.totals.duplicates += part.duplicates;
+    for (const error of part.errors) merged.errors.add(error.line, error.reason);
     // Errors a range counted but did not list still count.
-    for (let hidden = part.errorsTotal - part.errors.length; hidden > 0; hidden -= 1) errors.add(0, '');
-    if (part.status === 'rejected') rejectedPart ??= part;
+    for (let hidden = part.errorsTotal - part.errors.length; hidden > 0; hidden -= 1)
+      merged.errors.add(0, '');
+    if (part.status === 'rejected') merged.rejectedPart ??= part;
   }
-  totals.duplicates += input.reconcile?.crossRangeDuplicates ?? 0;
+  merged.totals.duplicates += input.reconcile?.crossRangeDuplicates ?? 0;
+  return merged;
+}
 
-  const tolerated =
-    ranges.length === 0 ? true : failedRanges.length / ranges.length <= options.failureTolerance;
-  let status: InventoryImportReport['status'];
-  let reason: ImportReason | undefined;
-  let detail: string | undefined;
+/** The import's status: the plan's or a range's rejection first, then failed ranges against the tolerance. */
+function verdictOn(
+  input: SummaryInput,
+  merged: MergedParts,
+  ranges: number,
+  failureTolerance: number,
+): Verdict {
+  const { failedRanges, rejectedPart } = merged;
   if (input.rejected) {
-    status = 'rejected';
-    reason = input.rejected.reason as ImportReason;
-    detail = input.rejected.detail;
-  } else if (rejectedPart) {
-    status = 'rejected';
-    reason = rejectedPart.reason as ImportReason;
-    detail = `${rejectedPart.detail ?? ''} (range ${rejectedPart.index}; rows of other ranges were imported)`;
-  } else if (!tolerated) {
-    status = 'failed';
-    reason = 'ranges_failed';
-    detail = describeFailures(failedRanges, ranges.length);
-  } else {
-    status = failedRanges.length > 0 || totals.rowsRejected > 0 ? 'completed_with_errors' : 'completed';
-    if (failedRanges.length > 0) detail = describeFailures(failedRanges, ranges.length);
+    return {
+      status: 'rejected',
+      reason: input.rejected.reason as ImportReason,
+      detail: input.rejected.detail,
+    };
   }
+  if (rejectedPart) {
+    return {
+      status: 'rejected',
+      reason: rejectedPart.reason as ImportReason,
+      detail: `${rejectedPart.detail ?? ''} (range ${rejectedPart.index}; rows of other ranges were imported)`,
+    };
+  }
+  const tolerated = ranges === 0 ? true : failedRanges.length / ranges <= failureTolerance;
+  if (!tolerated) {
+    return { status: 'failed', reason: 'ranges_failed', detail: describeFailures(failedRanges, ranges) };
+  }
+  return {
+    status: failedRanges.length > 0 || merged.totals.rowsRejected > 0 ? 'completed_with_errors' : 'completed',
+    ...(failedRanges.length > 0 ? { detail: describeFailures(failedRanges, ranges) } : {}),
+  };
+}
 
-  const errorReport = errors.toReport();
-  const report: InventoryImportReport = {
+function reportOf(
+  input: SummaryInput,
+  merged: MergedParts,
+  verdict: Verdict,
+  now: Date,
+): InventoryImportReport {
+  const { job } = input;
+  const errorReport = merged.errors.toReport();
+  return {
     source: job.source,
-    status,
-    ...(reason ? { reason } : {}),
-    ...(detail ? { detail } : {}),
-    ...totals,
+    status: verdict.status,
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+    ...(verdict.detail ? { detail: verdict.detail } : {}),
+    ...merged.totals,
     // Listed errors only (the placeholders above stand for errors a range did not list).
     errors: errorReport.errors.filter((error) => error.line > 0),
     errorsTotal: errorReport.errorsTotal,
     errorsTruncated: errorReport.errorsTruncated,
     ignoredColumns: job.header.length > 0 && !input.rejected ? resolveColumns(job.header).ignoredColumns : [],
     executionArn: job.executionArn,
-    ...(failedRanges.length > 0 ? { failedRanges } : {}),
+    ...(merged.failedRanges.length > 0 ? { failedRanges: merged.failedRanges } : {}),
     startedAt: job.startedAt,
-    finishedAt: now().toISOString(),
-  };
-  const reportKey = reportKeyFor('inventory', job.source.key);
-  await putJsonReport(s3, bucket, reportKey, report);
-  const reportUrl = `s3://${bucket}/${reportKey}`;
-
-  if (options.sns && options.topicArn) {
-    await options.sns.send(
-      new PublishCommand({
-        TopicArn: options.topicArn,
-        Subject: `Inventory import ${status}: ${job.source.key}`.slice(0, 99),
-        Message: JSON.stringify({
-          type: 'import_finished',
-          source: job.source,
-          status,
-          ...(reason ? { reason } : {}),
-          rowsRead: report.rowsRead,
-          rowsImported: report.rowsImported,
-          rowsRejected: report.rowsRejected,
-          failedRanges: failedRanges.length,
-          report: reportUrl,
-          executionArn: job.executionArn,
-        }),
-        MessageAttributes: { type: { DataType: 'String', StringValue: 'import_finished' } },
-      }),
-    );
-  }
-  await deleteParts(
-    s3,
-    bucket,
-    job,
-    ranges.map((range) => range.index),
-  );
-
-  return {
-    status,
-    failed: status === 'failed',
-    report: reportUrl,
-    ...(status === 'failed'
-      ? { error: 'LargeImportFailedError', cause: `${detail ?? ''}; report: ${reportUrl}` }
-      : {}),
+    finishedAt: now.toISOString(),
   };
 }
 
-function describeFailures(failed: NonNullable<InventoryImportReport['failedRanges']>, total: number): string {
+/** `import_finished` on the alerts topic (its e-mail subscription filters it out by `type`). */
+async function publishFinished(
+  options: SummariseOptions,
+  report: InventoryImportReport,
+  reportUrl: string,
+): Promise<void> {
+  if (!options.sns || !options.topicArn) return;
+  await options.sns.send(
+    new PublishCommand({
+      TopicArn: options.topicArn,
+      Subject: `Inventory import ${report.status}: ${report.source.key}`.slice(0, 99),
+      Message: JSON.stringify({
+        type: 'import_finished',
+        source: report.source,
+        status: report.status,
+        ...(report.reason ? { reason: report.reason } : {}),
+        rowsRead: report.rowsRead,
+        rowsImported: report.rowsImported,
+        rowsRejected: report.rowsRejected,
+        failedRanges: report.failedRanges?.length ?? 0,
+        report: reportUrl,
+        executionArn: report.executionArn,
+      }),
+      MessageAttributes: { type: { DataType: 'String', StringValue: 'import_finished' } },
+    }),
+  );
+}
+
+function describeFailures(failed: readonly FailedRange[], total: number): string {
   const named = failed
     .slice(0, MAX_RANGES_IN_CAUSE)
     .map(
@@ -190,43 +240,4 @@ function describeFailures(failed: NonNullable<InventoryImportReport['failedRange
     .join(', ');
   const more = failed.length > MAX_RANGES_IN_CAUSE ? ` and ${failed.length - MAX_RANGES_IN_CAUSE} more` : '';
   return `${failed.length} of ${total} ranges failed: ${named}${more}`;
-}
-
-async function readPart(
-  s3: S3Client,
-  bucket: string,
-  job: SummaryInput['job'],
-  index: number,
-): Promise<RangePart | undefined> {
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: rangePartKey(job, index) }));
-    return rangePartSchema.parse(JSON.parse((await bodyBuffer(object)).toString('utf8')));
-  } catch (error) {
-    if (isMissingObject(error)) return undefined;
-    throw error;
-  }
-}
-
-/** The execution's scratch objects; the bucket's lifecycle rule on `reports/` would get them too, later. */
-async function deleteParts(
-  s3: S3Client,
-  bucket: string,
-  job: SummaryInput['job'],
-  indexes: number[],
-): Promise<void> {
-  const keys = indexes.flatMap((index) => [
-    rangePartKey(job, index),
-    rangeKeysKey(job, index),
-    rangeRepairKey(job, index),
-  ]);
-  if (job.data.key !== job.source.key) keys.push(job.data.key);
-  // DeleteObjects takes at most 1000 keys; a missing key is not an error.
-  for (let at = 0; at < keys.length; at += 1000) {
-    await s3.send(
-      new DeleteObjectsCommand({
-        Bucket: bucket,
-        Delete: { Objects: keys.slice(at, at + 1000).map((Key) => ({ Key })), Quiet: true },
-      }),
-    );
-  }
 }

@@ -6,10 +6,10 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
+import { thumbnailConfigFrom, thumbnailEnvironmentSchema } from '#shared/images/config.ts';
+import { powertoolsThumbnailMetrics } from '#shared/images/telemetry.ts';
+import { ImageThumbnailer } from '#shared/images/thumbnailer.ts';
 import { createObservability } from '#shared/observability.ts';
-import { thumbnailConfigFrom, thumbnailEnvironmentSchema } from '../thumbnails/config.ts';
-import { powertoolsThumbnailMetrics } from '../thumbnails/telemetry.ts';
-import { ImageThumbnailer } from '../thumbnails/thumbnailer.ts';
 import { rebuildEnvironmentSchema } from './config.ts';
 import { batchSchema, type RebuildCounts, rebuildBatch, rebuildRequestSchema } from './rebuild.ts';
 

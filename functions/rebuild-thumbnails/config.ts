@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The rebuild's own tunables; the thumbnail settings are the thumbnails function's (../thumbnails/config.ts). */
+/** The rebuild's own tunables; the thumbnail settings are shared with the thumbnails function (`#shared/images/config.ts`). */
 export const rebuildEnvironmentSchema = z.object({
   /** Keys listed per page (ListObjectsV2 returns at most 1000). */
   REBUILD_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),

@@ -5,8 +5,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { MAX_THUMBNAIL_WIDTH } from '#shared/images/config.ts';
+import { IMAGES_PREFIX } from '#shared/images/keys.ts';
+import type { RecordOutcome } from '#shared/images/report.ts';
+import type { InvocationClock } from '#shared/images/thumbnailer.ts';
 import { putJsonReport } from '#shared/reports.ts';
-import type { InvocationClock, RecordOutcome } from '../thumbnails/thumbnailer.ts';
 
 /**
  * Rebuilding every thumbnail under a prefix, in pages of listed keys and batches of images.
@@ -14,7 +17,6 @@ import type { InvocationClock, RecordOutcome } from '../thumbnails/thumbnailer.t
  * limit is 256 KiB); the listed keys are kept in an S3 part per page.
  */
 
-export const IMAGES_PREFIX = 'images/';
 export const REBUILDS_PREFIX = 'reports/images/rebuilds/';
 
 export const rebuildRequestSchema = z.object({
@@ -24,7 +26,7 @@ export const rebuildRequestSchema = z.object({
     .default(IMAGES_PREFIX)
     .refine((prefix) => prefix.startsWith(IMAGES_PREFIX), `prefix must start with ${IMAGES_PREFIX}`),
   /** Widths to make; default the configured THUMBNAIL_WIDTHS. */
-  sizes: z.array(z.number().int().min(1).max(4096)).min(1).max(20).optional(),
+  sizes: z.array(z.number().int().min(1).max(MAX_THUMBNAIL_WIDTH)).min(1).max(20).optional(),
 });
 export type RebuildRequest = z.infer<typeof rebuildRequestSchema>;
 
@@ -110,6 +112,8 @@ export function tally(
   return sum;
 }
 
+const partsPrefixFor = (executionName: string): string => `${REBUILDS_PREFIX}.parts/${executionName}/`;
+
 const pagePartKey = (partsPrefix: string, page: number): string =>
   `${partsPrefix}page-${String(page).padStart(5, '0')}.json`;
 
@@ -125,7 +129,7 @@ export async function listRebuildPage(options: {
   batchSize: number;
 }): Promise<RebuildListing> {
   const state = rebuildStateSchema.parse(options.state);
-  const partsPrefix = `${REBUILDS_PREFIX}.parts/${state.executionName}/`;
+  const partsPrefix = partsPrefixFor(state.executionName);
   const totals = tally(state.totals ?? emptyCounts(), state.batchResults ?? []);
   const page = state.page + 1;
   const listed = await options.s3.send(
@@ -247,7 +251,7 @@ export async function summariseRebuild(options: {
   };
   const key = rebuildReportKey(state.executionName);
   await putJsonReport(options.s3, options.bucket, key, report);
-  const partsPrefix = `${REBUILDS_PREFIX}.parts/${state.executionName}/`;
+  const partsPrefix = partsPrefixFor(state.executionName);
   const parts = Array.from({ length: state.page }, (_, i) => ({ Key: pagePartKey(partsPrefix, i + 1) }));
   for (let at = 0; at < parts.length; at += 1000) {
     await options.s3.send(

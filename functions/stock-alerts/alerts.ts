@@ -1,9 +1,9 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { PoisonRecordError } from './images.ts';
-import { type StockAlertMessage, stockAlertFor } from './messages.ts';
+import type { StockAlertMessage } from '#shared/stock/alerts.ts';
 import { type PendingAlert, publishStockAlerts } from './publisher.ts';
+import { PoisonRecordError, stockAlertFor } from './records.ts';
 
 export interface StockAlertsDependencies {
   sns: SNSClient;
@@ -19,7 +19,7 @@ export interface StockAlertsDependencies {
  *
  * All alerts of the batch are published first, in PublishBatch calls of 10, then Powertools'
  * BatchProcessor builds the response from each record's outcome: a failed publish fails
- * that record only; a poison record is logged and counted but not failed (see images.ts).
+ * that record only; a poison record is logged and counted but not failed (see records.ts).
  * If every record fails, Powertools throws, and Lambda retries the batch by bisecting it.
  * https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
  */

@@ -13,8 +13,8 @@ const { OUT_OF_STOCK_TOPIC_ARN } = parseEnvironment(alertsEnvironmentSchema);
 const { logger, metrics } = createObservability();
 
 /**
- * The records are left in DynamoDB's typed JSON (no event normalizer): the images are
- * validated attribute by attribute, and a malformed one must be recognisable as such.
+ * The records are left in DynamoDB's typed JSON (no event normalizer): records.ts unmarshalls
+ * and validates each image itself, so that a malformed one is recognisable as poison.
  */
 async function stockAlerts(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const response = await processStockAlerts(event, {

@@ -1,5 +1,5 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
-import type { StockAlertMessage } from './messages.ts';
+import type { StockAlertMessage } from '#shared/stock/alerts.ts';
 
 /**
  * PublishBatch takes up to 10 entries; each entry Id must be unique in the call and at

@@ -5,10 +5,11 @@ import type { Context, S3Event } from 'aws-lambda';
 import sharp from 'sharp';
 import { s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
+import { thumbnailConfigFrom, thumbnailEnvironmentSchema } from '#shared/images/config.ts';
+import { powertoolsThumbnailMetrics } from '#shared/images/telemetry.ts';
+import { ImageThumbnailer } from '#shared/images/thumbnailer.ts';
 import { createObservability } from '#shared/observability.ts';
-import { thumbnailConfigFrom, thumbnailEnvironmentSchema } from './config.ts';
-import { powertoolsThumbnailMetrics } from './telemetry.ts';
-import { type EventSummary, ImageThumbnailer } from './thumbnailer.ts';
+import { type EventSummary, handleS3Event, type S3EventFlow } from './s3-events.ts';
 
 // At cold start: a bad configuration (including one that would make the function read its
 // own output) fails here, before any event is touched.
@@ -19,18 +20,19 @@ const { logger, metrics } = createObservability();
 // is new here, so the cache would only hold memory between invocations.
 sharp.cache(false);
 
-const thumbnailer = new ImageThumbnailer({
-  s3: s3Client(),
+const thumbnailMetrics = powertoolsThumbnailMetrics(metrics);
+const flow: S3EventFlow = {
+  thumbnailer: new ImageThumbnailer({ s3: s3Client(), config, logger, metrics: thumbnailMetrics }),
   config,
   logger,
-  metrics: powertoolsThumbnailMetrics(metrics),
-});
+  metrics: thumbnailMetrics,
+};
 
-// Keys are decoded by the thumbnailer (per record), not by @middy/event-normalizer: a key
-// that fails to decode must skip its own record, not fail the whole event.
+// Keys are decoded per record (s3-records.ts), not by @middy/event-normalizer: a key that
+// fails to decode must skip its own record, not fail the whole event.
 export const handler = middy<S3Event, EventSummary>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler((event: S3Event, context: Context) =>
-    thumbnailer.handleEvent(event, { remainingTimeMs: () => context.getRemainingTimeInMillis() }),
+    handleS3Event(event, { remainingTimeMs: () => context.getRemainingTimeInMillis() }, flow),
   );

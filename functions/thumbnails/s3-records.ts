@@ -1,4 +1,6 @@
+import { S3Schema } from '@aws-lambda-powertools/parser/schemas';
 import { z } from 'zod';
+import type { ThumbnailConfig } from '#shared/images/config.ts';
 import {
   decodeS3EventKey,
   fitsS3KeyLimit,
@@ -6,42 +8,28 @@ import {
   reportKeyFor,
   thumbnailKeyFor,
 } from '#shared/images/keys.ts';
-import type { ThumbnailConfig } from './config.ts';
-import { normalizeSequencer } from './sequencer.ts';
-import type { SkipReason } from './telemetry.ts';
+import { normalizeSequencer } from '#shared/images/sequencer.ts';
+import type { SkipReason } from '#shared/images/telemetry.ts';
+import type { ImageEvent } from '#shared/images/thumbnailer.ts';
 
 /**
- * One S3 event notification record, as far as this flow reads it.
+ * One S3 event notification record, as far as this flow reads it: Powertools' record
+ * schema, cut down to the fields used here. The whole schema would also judge fields that
+ * do not matter to thumbnails, and refuse real uploads for them: its `sourceIPAddress` must
+ * be IPv4, so an upload over S3's dual-stack (IPv6) endpoints would be skipped. Bucket names
+ * are never empty and sizes are whole bytes; anything else is not a record S3 sent.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
  */
-const s3RecordSchema = z.object({
-  eventSource: z.literal('aws:s3'),
-  eventName: z.string(),
+const powertoolsS3Record = S3Schema.shape.Records.element;
+const { bucket, object } = powertoolsS3Record.shape.s3.shape;
+const s3RecordSchema = powertoolsS3Record.pick({ eventSource: true, eventName: true }).extend({
   s3: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
-    object: z.object({
-      key: z.string(),
-      size: z.number().int().nonnegative().optional(),
-      eTag: z.string().optional(),
-      versionId: z.string().optional(),
-      sequencer: z.string().optional(),
-    }),
+    bucket: z.object({ name: bucket.shape.name.min(1) }),
+    object: object
+      .pick({ key: true, eTag: true, versionId: true, sequencer: true })
+      .extend({ size: z.number().int().nonnegative().optional() }),
   }),
 });
-
-export interface ImageEvent {
-  kind: 'created' | 'removed';
-  eventName: string;
-  bucket: string;
-  /** Decoded: as the object is named in S3. */
-  key: string;
-  /** ObjectCreated only: the size of the version that was written. */
-  size?: number;
-  eTag?: string;
-  versionId?: string;
-  /** Upper-cased hex (see sequencer.ts), when the record carries a valid one. */
-  sequencer?: string;
-}
 
 export type RecordTriage =
   | { accepted: true; event: ImageEvent }
@@ -55,6 +43,13 @@ export function recordsOf(event: unknown): unknown[] {
   return [];
 }
 
+const kindOf = (eventName: string): ImageEvent['kind'] | undefined =>
+  eventName.startsWith('ObjectCreated:')
+    ? 'created'
+    : eventName.startsWith('ObjectRemoved:')
+      ? 'removed'
+      : undefined;
+
 /**
  * Decides whether a record is one this function must act on. Anything that could make it
  * read its own output, or act on another bucket's objects, is skipped and said so — never
@@ -66,14 +61,9 @@ export function triageS3Record(record: unknown, config: ThumbnailConfig): Record
     return { accepted: false, reason: 'not_s3', detail: 'not an S3 event notification record' };
   }
   const { eventName, s3 } = parsed.data;
-  const kind = eventName.startsWith('ObjectCreated:')
-    ? 'created'
-    : eventName.startsWith('ObjectRemoved:')
-      ? 'removed'
-      : undefined;
+  const kind = kindOf(eventName);
   if (!kind)
     return { accepted: false, reason: 'unhandled_event', detail: `event ${eventName} is not handled` };
-
   if (s3.bucket.name !== config.uploadsBucket) {
     return {
       accepted: false,
@@ -89,20 +79,8 @@ export function triageS3Record(record: unknown, config: ThumbnailConfig): Record
       detail: `key ${JSON.stringify(s3.object.key)} is not URL-encoded`,
     };
   }
-  if (!key.startsWith(IMAGES_PREFIX)) {
-    return { accepted: false, reason: 'outside_prefix', detail: `key is not under ${IMAGES_PREFIX}`, key };
-  }
-  // The console's "Create folder" writes an empty object whose key ends in `/`.
-  if (key.endsWith('/')) return { accepted: false, reason: 'folder_marker', detail: 'a folder marker', key };
-  const longest = thumbnailKeyFor(key, Math.max(...config.widths), config.format);
-  if (!fitsS3KeyLimit(longest) || !fitsS3KeyLimit(reportKeyFor('images', key))) {
-    return {
-      accepted: false,
-      reason: 'key_too_long',
-      detail: 'the thumbnail or report key would exceed S3’s 1024-byte key limit',
-      key,
-    };
-  }
+  const unfit = unfitKey(key, config);
+  if (unfit) return { accepted: false, ...unfit, key };
   const sequencer = normalizeSequencer(s3.object.sequencer);
   return {
     accepted: true,
@@ -117,4 +95,21 @@ export function triageS3Record(record: unknown, config: ThumbnailConfig): Record
       ...(sequencer && { sequencer }),
     },
   };
+}
+
+/** Why a decoded key is not an image to thumbnail, if it is not. */
+function unfitKey(key: string, config: ThumbnailConfig): { reason: SkipReason; detail: string } | undefined {
+  if (!key.startsWith(IMAGES_PREFIX)) {
+    return { reason: 'outside_prefix', detail: `key is not under ${IMAGES_PREFIX}` };
+  }
+  // The console's "Create folder" writes an empty object whose key ends in `/`.
+  if (key.endsWith('/')) return { reason: 'folder_marker', detail: 'a folder marker' };
+  const longest = thumbnailKeyFor(key, Math.max(...config.widths), config.format);
+  if (!fitsS3KeyLimit(longest) || !fitsS3KeyLimit(reportKeyFor('images', key))) {
+    return {
+      reason: 'key_too_long',
+      detail: 'the thumbnail or report key would exceed S3’s 1024-byte key limit',
+    };
+  }
+  return undefined;
 }

@@ -4,14 +4,11 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpRouterHandler from '@middy/http-router';
 import { createControllers, type WebDependencies } from './controllers.ts';
-import {
-  conditionalGet,
-  type HttpEvent,
-  type HttpResponse,
-  headWithoutBody,
-  problemResponses,
-  securityHeaders,
-} from './http.ts';
+import type { HttpEvent, HttpResponse } from './http-event.ts';
+import { conditionalGet } from './middlewares/conditional-get.ts';
+import { headWithoutBody } from './middlewares/head-without-body.ts';
+import { problemResponses } from './middlewares/problem-responses.ts';
+import { securityHeaders } from './middlewares/security-headers.ts';
 import { renderErrorPage } from './render.ts';
 import { routeDefinitions, routeNotFound, routesFor } from './routes.ts';
 

@@ -1,4 +1,4 @@
-import { entityTag } from './http.ts';
+import { entityTag } from './etag.ts';
 
 /**
  * The dashboard's only assets, served by the function itself so that the CSP can stay at

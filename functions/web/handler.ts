@@ -3,7 +3,7 @@ import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { createWebHandler } from './app.ts';
 import { webConfigFrom, webEnvironmentSchema } from './config.ts';
-import { ImageIndex } from './data.ts';
+import { ImageIndex } from './image-index.ts';
 
 const config = webConfigFrom(parseEnvironment(webEnvironmentSchema));
 const { logger } = createObservability();

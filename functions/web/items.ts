@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { InventoryItem } from '#shared/inventory/table.ts';
-import { type StockStatus, stockStatus } from '#shared/stock/status.ts';
-
-export type { InventoryItem, SourceFile } from '#shared/inventory/table.ts';
-export { type StockStatus, stockStatus };
+import { stockStatus } from '#shared/stock/status.ts';
 
 export const STATUS_FILTERS = ['all', 'in', 'low', 'out'] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];

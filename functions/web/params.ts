@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { type HttpEvent, invalidParameters, type ParameterProblem } from './http.ts';
+import type { HttpEvent } from './http-event.ts';
 import { SORT_KEYS, STATUS_FILTERS } from './items.ts';
+import { invalidParameters, type ParameterProblem } from './problem.ts';
+import { IMAGE_TYPES } from './upload-keys.ts';
 
 /**
  * Request parameters, validated with zod. A bad value is a 400 naming the parameter;
@@ -59,16 +61,6 @@ export const importsQuerySchema = z.object({
 export const thumbnailQuerySchema = z.object({
   w: wholeNumber(16, 4096).default(200),
 });
-
-/** Image types the thumbnail function accepts, and the extension an upload gets. */
-export const IMAGE_TYPES: Record<string, string> = {
-  'image/jpeg': '.jpg',
-  'image/png': '.png',
-  'image/webp': '.webp',
-  'image/gif': '.gif',
-  'image/avif': '.avif',
-  'image/tiff': '.tiff',
-};
 
 const returnTo = z
   .string()

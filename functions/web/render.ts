@@ -1,14 +1,9 @@
 import type { StoreSummary } from '#shared/inventory/store-summaries-table.ts';
+import type { InventoryItem } from '#shared/inventory/table.ts';
+import { type StockStatus, stockStatus } from '#shared/stock/status.ts';
 import { href, html, type SafeHtml, segment } from './html.ts';
-import type { ParameterProblem } from './http.ts';
-import {
-  type InventoryItem,
-  type ItemQuery,
-  type NumberedPage,
-  type SortKey,
-  type StockStatus,
-  stockStatus,
-} from './items.ts';
+import type { ItemQuery, NumberedPage, SortKey } from './items.ts';
+import type { ErrorPage } from './middlewares/problem-responses.ts';
 import type { ImportReportEntry } from './reports.ts';
 
 /** Pure page templates: data in, HTML out. Every value is escaped by `html`. */
@@ -364,13 +359,7 @@ export function renderImportsPage(view: ImportsPageView, chrome: PageChrome): st
   );
 }
 
-export function renderErrorPage(page: {
-  status: number;
-  title: string;
-  detail: string;
-  parameters: ParameterProblem[];
-  requestId?: string;
-}): string {
+export function renderErrorPage(page: ErrorPage): string {
   const list =
     page.parameters.length > 0
       ? html`<ul>${page.parameters.map((p) => html`<li><code>${p.parameter}</code>: ${p.detail}</li>`)}</ul>`

@@ -41,14 +41,6 @@ export const importReportSchema = z.object({
 
 export type ImportReport = z.infer<typeof importReportSchema>;
 
-export const KNOWN_IMPORT_STATUSES = [
-  'completed',
-  'completed_with_errors',
-  'rejected',
-  'failed',
-  'handed_off',
-];
-
 export type ImportReportEntry =
   | { reportKey: string; lastModified?: string; readable: true; report: ImportReport }
   | { reportKey: string; lastModified?: string; readable: false; problem: string };

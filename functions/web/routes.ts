@@ -1,6 +1,7 @@
 import type { Method, Route } from '@middy/http-router';
 import type { Controller, Controllers } from './controllers.ts';
-import { type HttpEvent, HttpProblemError, type HttpResponse } from './http.ts';
+import type { HttpEvent, HttpResponse } from './http-event.ts';
+import { HttpProblemError } from './problem.ts';
 
 export interface RouteDefinition {
   method: Exclude<Method, 'ANY' | 'HEAD'>;

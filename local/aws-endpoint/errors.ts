@@ -1,12 +1,8 @@
 /**
- * An error the endpoint answers with, in the calling protocol's shape.
- *
- * `code` is what goes on the wire: the Query protocol's `<Code>` (SNS: `NotFound`,
- * `InvalidParameter`), or the JSON protocol's `__type` (Step Functions:
- * `StateMachineDoesNotExist`). SQS speaks JSON but stays compatible with its older
- * Query protocol, so its errors carry both names: the JSON shape name (`QueueDoesNotExist`)
- * and the Query code (`AWS.SimpleQueueService.NonExistentQueue`), which the SDK reads from
- * the `x-amzn-query-error` header to pick the exception class.
+ * An error the endpoint answers with, in the calling protocol's shape: the Query
+ * protocol's `<Code>` for SNS (`NotFound`, `InvalidParameter`), the JSON protocol's
+ * `__type` for Step Functions (`StateMachineDoesNotExist`). The SDK picks its exception
+ * class from that name, so it must be AWS's own.
  */
 export class AwsApiError extends Error {
   override readonly name: string = 'AwsApiError';
@@ -14,19 +10,12 @@ export class AwsApiError extends Error {
   readonly status: number;
   /** `Sender` for the caller's mistakes, `Receiver` for ours. */
   readonly fault: 'Sender' | 'Receiver';
-  /** SQS only: the Query-protocol code when it differs from `code`. */
-  readonly queryCode: string | undefined;
 
-  constructor(
-    code: string,
-    message: string,
-    options: { status?: number; queryCode?: string; cause?: unknown } = {},
-  ) {
+  constructor(code: string, message: string, options: { status?: number; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.code = code;
     this.status = options.status ?? 400;
     this.fault = this.status >= 500 ? 'Receiver' : 'Sender';
-    this.queryCode = options.queryCode;
   }
 }
 
@@ -49,5 +38,8 @@ export class StepFunctionsApiError extends AwsApiError {
   }
 }
 
-/** Bodies above this are refused before parsing (the largest legal payload, a 1 MiB SQS message, fits). */
+/**
+ * Bodies above this are refused before parsing. The largest legal request, a PublishBatch
+ * of 256 KiB, is at most three times that once URL-encoded.
+ */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;

@@ -32,21 +32,6 @@ export function indexedPrefixes(params: QueryParams, prefix: string): string[] {
   return [...indexes].sort((a, b) => a - b).map((index) => `${prefix}.${index}`);
 }
 
-/** A Query map (`prefix.entry.N.key` / `prefix.entry.N.value` by default). */
-export function readStringMap(
-  params: QueryParams,
-  prefix: string,
-  keyName = 'key',
-  valueName = 'value',
-): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const entry of indexedPrefixes(params, prefix)) {
-    const key = params.get(`${entry}.${keyName}`);
-    if (key !== undefined) map[key] = params.get(`${entry}.${valueName}`) ?? '';
-  }
-  return map;
-}
-
 /** A message attribute as it arrives on the wire, before validation. */
 export interface RawMessageAttribute {
   DataType?: string;
@@ -74,16 +59,6 @@ export function readMessageAttributes(
     attributes[name] = attribute;
   }
   return attributes;
-}
-
-/** A plain list: `prefix.1`, `prefix.2`, … (SQS's `AttributeName.N`). */
-export function readStringList(params: QueryParams, prefix: string): string[] {
-  const values: string[] = [];
-  for (const entry of indexedPrefixes(params, prefix)) {
-    const value = params.get(entry);
-    if (value !== undefined) values.push(value);
-  }
-  return values;
 }
 
 /**
@@ -117,16 +92,6 @@ export function element(tag: string, content: string | number | boolean | string
   return `<${tag}>${escapeXml(String(content))}</${tag}>`;
 }
 
-/** A string map as Query XML: `<tag><entry><key>…</key><value>…</value></entry>…</tag>`. */
-export function mapElement(tag: string, map: Record<string, string>): string {
-  return element(
-    tag,
-    Object.entries(map).map(([key, value]) =>
-      element('entry', [element('key', key), element('value', value)]),
-    ),
-  );
-}
-
 export function queryResponse(
   action: string,
   namespace: string,
@@ -145,7 +110,7 @@ export function queryErrorResponse(namespace: string, error: AwsApiError, reques
     `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${namespace}">` +
     element('Error', [
       element('Type', error.fault),
-      element('Code', error.queryCode ?? error.code),
+      element('Code', error.code),
       element('Message', error.message),
     ]) +
     `${element('RequestId', requestId)}</ErrorResponse>`

@@ -1,29 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { FailureRecord, SnsOutboxEntry } from '../types.ts';
+import { isRecord } from '../json-lines.ts';
+import { closeServer, type LocalService, listen, listening } from '../service.ts';
+import type { SnsOutboxEntry } from '../types.ts';
 import { AwsApiError, MAX_REQUEST_BYTES } from './errors.ts';
 import { parseQueryParams, queryErrorResponse, queryResponse } from './query.ts';
-import { asJsonObject, handleStepFunctionsOperation, type StateMachineRunner } from './sfn.ts';
-import { SnsService } from './sns.ts';
-import { handleSnsAction, SNS_XML_NAMESPACE } from './sns-protocol.ts';
-import { SqsService } from './sqs.ts';
-import {
-  runSqsOperation,
-  SQS_ACTIONS,
-  SQS_XML_NAMESPACE,
-  sqsQueryInput,
-  sqsQueryResult,
-} from './sqs-protocol.ts';
+import { handleStepFunctionsOperation, type StateMachineRunner } from './sfn.ts';
+import { handleSnsAction, SNS_XML_NAMESPACE, SnsService } from './sns.ts';
 
 export { AwsApiError, StepFunctionsApiError } from './errors.ts';
-export type {
-  ExecutionDescription,
-  ExecutionStatus,
-  StateMachineRunner,
-  StateMachineSummary,
-} from './sfn.ts';
+export type { ExecutionDescription, StateMachineRunner, StateMachineSummary } from './sfn.ts';
+
+const JSON_TYPE = 'application/x-amz-json-1.0';
+const XML_TYPE = 'text/xml';
 
 export interface AwsEndpointOptions {
   /** 0 or absent picks a free port. */
@@ -31,188 +21,116 @@ export interface AwsEndpointOptions {
   region: string;
   /** Conventionally `000000000000` locally. */
   accountId: string;
-  /** Topics, the SNS outbox and the queues live here and survive restarts. */
+  /** The SNS outbox lives here and survives restarts. */
   dataDir: string;
+  /** The topics to create (by name). */
+  topics?: string[];
   /** Called with every published message (after it is stored). */
   onSnsMessage?: (entry: SnsOutboxEntry) => void;
-  /** Runs the state machines; without one, ListStateMachines is empty. */
+  /** Runs the state machines; without one, there are none. */
   stateMachines?: StateMachineRunner;
 }
 
-export interface AwsEndpoint {
-  /** `http://127.0.0.1:<port>`: the endpoint for SNS, SQS and Step Functions clients. */
+export interface AwsEndpoint extends LocalService {
+  /** `http://127.0.0.1:<port>`: the endpoint for SNS and Step Functions clients. */
   readonly url: string;
   readonly port: number;
   /** Returns the topic ARN; creating an existing topic returns it again. */
   createTopic(name: string): string;
-  /** Idempotent. */
-  createQueue(name: string): { url: string; arn: string };
-  /** Throws AwsApiError QueueDoesNotExist when the queue was never created. */
-  sendToQueue(name: string, body: string): void;
-  /** Every message sent to the queue and not deleted or purged, oldest first. */
-  queueMessages(name: string): FailureRecord[];
   /** Every message published so far, also those of earlier runs with the same dataDir. */
   snsMessages(): SnsOutboxEntry[];
-  close(): Promise<void>;
 }
 
-const JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
-const SQS_JSON_ERROR_PREFIX = 'com.amazonaws.sqs#';
+interface Services {
+  sns: SnsService;
+  stateMachines: StateMachineRunner | undefined;
+}
+
+interface Reply {
+  status: number;
+  contentType: string;
+  text: string;
+}
 
 /**
- * One local HTTP endpoint for SNS (Query protocol), SQS (JSON and Query protocols) and
- * Step Functions (JSON protocol), told apart per request the way AWS's own front ends
- * would: `X-Amz-Target` names a JSON service, otherwise `Action=` is a Query action.
- * Signatures are not checked: any credentials are accepted.
+ * One local HTTP endpoint for SNS (Query protocol) and Step Functions (JSON protocol),
+ * told apart per request the way AWS's own front ends would: `X-Amz-Target` names a JSON
+ * service, otherwise `Action=` is a Query action. Signatures are not checked: any
+ * credentials are accepted. https://smithy.io/2.0/aws/protocols/
  */
 export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<AwsEndpoint> {
   mkdirSync(options.dataDir, { recursive: true });
-  let baseUrl = '';
-  const sqs = new SqsService({
-    region: options.region,
-    accountId: options.accountId,
-    dataDir: options.dataDir,
-    baseUrl: () => baseUrl,
-  });
-  const sns = new SnsService({
-    region: options.region,
-    accountId: options.accountId,
-    dataDir: options.dataDir,
-    onMessage: options.onSnsMessage,
-    deliverToQueue: (queueArn, body, attributes) => sqs.sendToQueueArn(queueArn, body, attributes),
-  });
-  const stepFunctions = {
-    runner: options.stateMachines,
-    accountId: options.accountId,
-    startedAt: new Date(),
-  };
-
+  const sns = new SnsService(options);
+  for (const topic of options.topics ?? []) sns.createTopic(topic);
+  const services: Services = { sns, stateMachines: options.stateMachines };
   const server = createServer((request, response) => {
-    handleRequest(request, response).catch((error: unknown) => {
-      // Reaching here means the response itself failed (e.g. the client went away).
-      if (!response.headersSent) {
-        sendJson(response, 500, {}, { __type: 'InternalFailure', message: String(error) });
-      } else {
-        response.destroy();
-      }
-    });
+    answer(services, request).then(
+      (reply) => send(response, reply),
+      // Reaching here means the request itself failed (e.g. the client went away mid-body).
+      () => response.destroy(),
+    );
   });
   // A client that stops sending mid-body must not hold a socket for ever.
   server.requestTimeout = 60_000;
-
-  async function handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    const { body, tooLarge } = await readBody(request);
-    const target = request.headers['x-amz-target'];
-    if (typeof target === 'string' && target.length > 0) {
-      await handleJson(request, response, requestId, target, body, tooLarge);
-    } else {
-      await handleQuery(request, response, requestId, body, tooLarge);
-    }
-  }
-
-  async function handleJson(
-    request: IncomingMessage,
-    response: ServerResponse,
-    requestId: string,
-    target: string,
-    body: string,
-    tooLarge: boolean,
-  ): Promise<void> {
-    const dot = target.lastIndexOf('.');
-    const service = target.slice(0, dot);
-    const operation = target.slice(dot + 1);
-    const isSqs = service === 'AmazonSQS';
-    const headers: Record<string, string> = { 'x-amzn-requestid': requestId };
-    try {
-      if (tooLarge) throw requestTooLarge();
-      const input = asJsonObject(body);
-      let output: object;
-      if (isSqs) {
-        output = await runSqsOperation(sqs, operation, input, abortedWith(request, response));
-      } else if (service === 'AWSStepFunctions') {
-        output = handleStepFunctionsOperation(stepFunctions, operation, input);
-      } else {
-        throw new AwsApiError('UnknownOperationException', `Unknown operation ${target}`);
-      }
-      sendJson(response, 200, headers, output);
-    } catch (error) {
-      const apiError = asApiError(error);
-      if (isSqs) headers['x-amzn-query-error'] = `${apiError.queryCode ?? apiError.code};${apiError.fault}`;
-      const type =
-        isSqs && !apiError.code.includes('#') ? `${SQS_JSON_ERROR_PREFIX}${apiError.code}` : apiError.code;
-      sendJson(response, apiError.status, headers, { __type: type, message: apiError.message });
-    }
-  }
-
-  async function handleQuery(
-    request: IncomingMessage,
-    response: ServerResponse,
-    requestId: string,
-    body: string,
-    tooLarge: boolean,
-  ): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-    const contentType = request.headers['content-type'] ?? '';
-    const formBody = contentType === '' || contentType.startsWith('application/x-www-form-urlencoded');
-    const params = parseQueryParams(url.search, formBody && !tooLarge ? body : '');
-    const action = params.get('Action') ?? '';
-    const isSqs = SQS_ACTIONS.has(action);
-    const namespace = isSqs ? SQS_XML_NAMESPACE : SNS_XML_NAMESPACE;
-    try {
-      if (tooLarge) throw requestTooLarge();
-      if (action.length === 0) {
-        throw new AwsApiError('MissingAction', 'The request must contain the parameter Action.');
-      }
-      const result = isSqs
-        ? sqsQueryResult(
-            action,
-            await runSqsOperation(
-              sqs,
-              action,
-              sqsQueryInput(params, url.pathname),
-              abortedWith(request, response),
-            ),
-          )
-        : handleSnsAction(sns, action, params);
-      sendXml(response, 200, requestId, queryResponse(action, namespace, result, requestId));
-    } catch (error) {
-      const apiError = asApiError(error);
-      sendXml(response, apiError.status, requestId, queryErrorResponse(namespace, apiError, requestId));
-    }
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://127.0.0.1:${port}`;
-
+  const port = await listen(server, options.port ?? 0, 'The SNS and Step Functions endpoint', 'aws');
   return {
-    url: baseUrl,
+    name: 'aws',
+    url: `http://127.0.0.1:${port}`,
     port,
-    createTopic: (name) => sns.createTopic(name).arn,
-    createQueue: (name) => {
-      const { QueueUrl } = sqs.createQueue({ QueueName: name });
-      return { url: QueueUrl, arn: sqs.queueArn(name) };
-    },
-    sendToQueue: (name, body) => sqs.sendToQueue(name, body),
-    queueMessages: (name) => sqs.queueMessages(name),
+    ports: { aws: port },
+    createTopic: (name) => sns.createTopic(name),
     snsMessages: () => sns.messages(),
-    close: async () => {
-      sqs.close();
-      // Let the long polls just woken up send their (empty) answers before sockets close.
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    health: () => listening(server, 'The SNS and Step Functions endpoint'),
+    stop: () => closeServer(server),
   };
+}
+
+async function answer(services: Services, request: IncomingMessage): Promise<Reply & { requestId: string }> {
+  const requestId = randomUUID();
+  const { body, tooLarge } = await readBody(request);
+  const target = request.headers['x-amz-target'];
+  const json = typeof target === 'string' && target.length > 0;
+  try {
+    if (tooLarge) throw requestTooLarge();
+    const reply = json ? jsonReply(services, target, body) : queryReply(services, request, body, requestId);
+    return { ...reply, requestId };
+  } catch (error) {
+    const apiError = asApiError(error);
+    const text = json
+      ? JSON.stringify({ __type: apiError.code, message: apiError.message })
+      : queryErrorResponse(SNS_XML_NAMESPACE, apiError, requestId);
+    return { requestId, status: apiError.status, contentType: json ? JSON_TYPE : XML_TYPE, text };
+  }
+}
+
+/** The JSON protocol: `X-Amz-Target: <Service>.<Operation>` and a JSON body. */
+function jsonReply(services: Services, target: string, body: string): Reply {
+  const dot = target.lastIndexOf('.');
+  const input = asJsonObject(body);
+  if (target.slice(0, dot) !== 'AWSStepFunctions') {
+    throw new AwsApiError('UnknownOperationException', `Unknown operation ${target}`);
+  }
+  const output = handleStepFunctionsOperation(services.stateMachines, target.slice(dot + 1), input);
+  return { status: 200, contentType: JSON_TYPE, text: JSON.stringify(output) };
+}
+
+/** The Query protocol: `Action=` and its parameters in a form (or the URL). */
+function queryReply(services: Services, request: IncomingMessage, body: string, requestId: string): Reply {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const contentType = request.headers['content-type'] ?? '';
+  const formBody = contentType === '' || contentType.startsWith('application/x-www-form-urlencoded');
+  const params = parseQueryParams(url.search, formBody ? body : '');
+  const action = params.get('Action') ?? '';
+  if (action.length === 0) {
+    throw new AwsApiError('MissingAction', 'The request must contain the parameter Action.');
+  }
+  const text = queryResponse(
+    action,
+    SNS_XML_NAMESPACE,
+    handleSnsAction(services.sns, action, params),
+    requestId,
+  );
+  return { status: 200, contentType: XML_TYPE, text };
 }
 
 /** The whole body, read to its end even when too large (so the client gets our answer, not a reset). */
@@ -237,15 +155,17 @@ function readBody(request: IncomingMessage): Promise<{ body: string; tooLarge: b
   });
 }
 
-/** Aborts when the client goes away, so a long poll does not take messages nobody will get. */
-function abortedWith(request: IncomingMessage, response: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  const abort = (): void => {
-    if (!response.writableEnded) controller.abort();
-  };
-  request.socket.once('close', abort);
-  response.once('finish', () => request.socket.off('close', abort));
-  return controller.signal;
+/** Input for the JSON protocol must be an object; anything else is a serialization error. */
+function asJsonObject(body: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = body.trim().length === 0 ? {} : JSON.parse(body);
+  } catch (error) {
+    throw new AwsApiError('SerializationException', 'The request body is not valid JSON.', { cause: error });
+  }
+  if (!isRecord(parsed))
+    throw new AwsApiError('SerializationException', 'The request body must be a JSON object.');
+  return parsed;
 }
 
 function requestTooLarge(): AwsApiError {
@@ -259,32 +179,13 @@ function requestTooLarge(): AwsApiError {
 function asApiError(error: unknown): AwsApiError {
   if (error instanceof AwsApiError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new AwsApiError('InternalFailure', `Internal error: ${message}`, {
-    status: 500,
-    queryCode: 'InternalError',
-  });
+  return new AwsApiError('InternalFailure', `Internal error: ${message}`, { status: 500, cause: error });
 }
 
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  body: unknown,
-): void {
-  const text = JSON.stringify(body);
+function send(response: ServerResponse, { status, contentType, text }: Reply): void {
   response.writeHead(status, {
-    ...headers,
-    'content-type': JSON_CONTENT_TYPE,
+    'content-type': contentType,
     'content-length': Buffer.byteLength(text, 'utf8'),
   });
   response.end(text);
-}
-
-function sendXml(response: ServerResponse, status: number, requestId: string, xml: string): void {
-  response.writeHead(status, {
-    'x-amzn-requestid': requestId,
-    'content-type': 'text/xml',
-    'content-length': Buffer.byteLength(xml, 'utf8'),
-  });
-  response.end(xml);
 }

@@ -1,3 +1,4 @@
+import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 
 /**
@@ -28,6 +29,52 @@ export interface InventoryItem {
   count: number;
   updatedAt?: string;
   source?: SourceFile;
+}
+
+/**
+ * What every item one import writes has in common, as DynamoDB attribute values: built once
+ * per import and shared by every put request (the SDK only reads them), so a row costs only
+ * its own key and count.
+ */
+export interface ImportStamp {
+  updatedAt: AttributeValue;
+  source: AttributeValue;
+}
+
+export function importStamp(
+  source: Required<Pick<SourceFile, 'bucket' | 'key' | 'etag'>> & Pick<SourceFile, 'versionId'>,
+  updatedAt: string,
+): ImportStamp {
+  const { bucket, key, etag, versionId } = source;
+  return {
+    updatedAt: { S: updatedAt },
+    source: {
+      M: {
+        bucket: { S: bucket },
+        key: { S: key },
+        etag: { S: etag },
+        ...(versionId === undefined ? {} : { versionId: { S: versionId } }),
+      },
+    },
+  };
+}
+
+/** One row's put request for BatchWriteItem: the item, keyed by store and item, with its count. */
+export function inventoryPutRequest(
+  row: { store: string; item: string; count: number },
+  stamp: ImportStamp,
+): WriteRequest {
+  return {
+    PutRequest: {
+      Item: {
+        [INVENTORY_ATTRIBUTES.store]: { S: row.store },
+        [INVENTORY_ATTRIBUTES.item]: { S: row.item },
+        [INVENTORY_ATTRIBUTES.count]: { N: String(row.count) },
+        [INVENTORY_ATTRIBUTES.updatedAt]: stamp.updatedAt,
+        [INVENTORY_ATTRIBUTES.source]: stamp.source,
+      },
+    },
+  };
 }
 
 function sourceFrom(value: unknown): SourceFile | undefined {

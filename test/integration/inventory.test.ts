@@ -10,11 +10,8 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient, snsClient } from '#shared/aws/clients.ts';
-import {
-  type InventoryImportReport,
-  inventoryImportReportSchema,
-} from '../../functions/import-inventory/report.ts';
 import type { LocalCloud } from '../../local/types.ts';
+import { type InventoryImportReport, inventoryImportReportSchema } from '../../shared/inventory/report.ts';
 import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;

@@ -15,13 +15,10 @@ import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '#shared/aws/clients.ts';
-import {
-  type InventoryImportReport,
-  inventoryImportReportSchema,
-} from '../../functions/import-inventory/report.ts';
-import { executionNameFor } from '../../functions/large-import/hand-off.ts';
+import { executionNameFor } from '../../functions/import-inventory/hand-off.ts';
 import type { RebuildReport } from '../../functions/rebuild-thumbnails/rebuild.ts';
 import type { LocalCloud } from '../../local/types.ts';
+import { type InventoryImportReport, inventoryImportReportSchema } from '../../shared/inventory/report.ts';
 import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
 
 let cloud: LocalCloud;

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImageReport } from '../../functions/thumbnails/thumbnailer.ts';
 import type { LocalCloud } from '../../local/types.ts';
+import type { ImageReport } from '../../shared/images/report.ts';
 import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
 import {
   jpegWithPrivateMetadata,
@@ -17,7 +17,7 @@ import {
   SVG,
   solid,
   truncatedJpeg,
-} from '../unit/thumbnails/fixtures.ts';
+} from '../unit/shared/images/fixtures.ts';
 
 let cloud: LocalCloud;
 let clients: TestClients;

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { isMissingObject, unquoteEtag } from '#shared/aws/s3-objects.ts';
+import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
+import { type InventoryImportReport, putImportReport } from '#shared/inventory/report.ts';
+import type { HandOffConfig } from './config.ts';
+
+/** User metadata (`x-amz-meta-import-mode`) that sends one object to the workflow whatever its size. */
+export const IMPORT_MODE_METADATA_KEY = 'import-mode';
+
+export type HandOffResult =
+  | { handedOff: false }
+  | { handedOff: true; executionArn: string; alreadyStarted: boolean; reason: 'size' | 'metadata' };
+
+export interface HandOffOptions {
+  s3: S3Client;
+  sfn: SFNClient;
+  config: HandOffConfig;
+  uploadsBucket: string;
+  bucket: string;
+  key: string;
+  versionId?: string;
+  now?: () => Date;
+}
+
+/**
+ * Decides whether the S3-triggered import hands an object to the large-import state machine:
+ * when it is larger than LARGE_IMPORT_THRESHOLD_BYTES, or its upload asked for it with
+ * `x-amz-meta-import-mode: workflow`. If so, starts the execution and writes a
+ * `handed_off` report naming it; the execution's final report replaces that one.
+ *
+ * The execution name is derived from the object (bucket, key and version or ETag), so a
+ * re-delivered S3 event (delivery is at least once) cannot start a second execution: Step
+ * Functions answers ExecutionAlreadyExists, and the object counts as already handed off.
+ * The report is then left alone — the execution may already have written its final one.
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
+ */
+export async function handOffLargeImport(options: HandOffOptions): Promise<HandOffResult> {
+  const { s3, sfn, config, bucket, key } = options;
+  if (!config.stateMachineArn) return { handedOff: false };
+  let head: HeadObjectCommandOutput;
+  try {
+    head = await s3.send(
+      new HeadObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(options.versionId ? { VersionId: options.versionId } : {}),
+      }),
+    );
+  } catch (error) {
+    // The direct path reports a missing object.
+    if (isMissingObject(error)) return { handedOff: false };
+    throw error;
+  }
+  const size = head.ContentLength ?? 0;
+  const requested = head.Metadata?.[IMPORT_MODE_METADATA_KEY]?.trim().toLowerCase() === 'workflow';
+  if (!requested && size <= config.thresholdBytes) return { handedOff: false };
+
+  const etag = unquoteEtag(head.ETag);
+  const versionId = head.VersionId ?? options.versionId;
+  const input: LargeImportInput = { bucket, key, etag, ...(versionId ? { versionId } : {}) };
+  const name = executionNameFor(input);
+  const reason = requested ? 'metadata' : 'size';
+  let executionArn: string;
+  try {
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: config.stateMachineArn,
+        name,
+        input: JSON.stringify(input),
+      }),
+    );
+    executionArn = started.executionArn ?? executionArnFor(config.stateMachineArn, name);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
+      return {
+        handedOff: true,
+        executionArn: executionArnFor(config.stateMachineArn, name),
+        alreadyStarted: true,
+        reason,
+      };
+    }
+    throw error;
+  }
+  const now = (options.now ?? (() => new Date()))().toISOString();
+  const report: InventoryImportReport = {
+    source: { bucket, key, etag, ...(versionId ? { versionId } : {}) },
+    status: 'handed_off',
+    detail:
+      reason === 'size'
+        ? `${size} bytes is over the direct import's ${config.thresholdBytes}; imported by Step Functions`
+        : 'the upload asked for the Step Functions import (x-amz-meta-import-mode: workflow)',
+    rowsRead: 0,
+    rowsImported: 0,
+    rowsRejected: 0,
+    duplicates: 0,
+    errors: [],
+    errorsTotal: 0,
+    errorsTruncated: false,
+    ignoredColumns: [],
+    executionArn,
+    startedAt: now,
+    finishedAt: now,
+  };
+  await putImportReport(s3, options.uploadsBucket, report);
+  return { handedOff: true, executionArn, alreadyStarted: false, reason };
+}
+
+/**
+ * `import-<hash>`: 80 characters at most, from [A-Za-z0-9-_] as execution names require,
+ * and the same for the same object version.
+ */
+export function executionNameFor(
+  input: Pick<LargeImportInput, 'bucket' | 'key' | 'versionId' | 'etag'>,
+): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([input.bucket, input.key, input.versionId ?? '', input.etag ?? '']))
+    .digest('hex');
+  return `import-${hash.slice(0, 48)}`;
+}
+
+/** An execution's ARN follows from its state machine's ARN and its name. */
+export function executionArnFor(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}

@@ -1,0 +1,71 @@
+import type { MiddlewareObj } from '@middy/core';
+import { type HttpEvent, type HttpResponse, isApiPath, requestPath, type WebRequest } from '../http-event.ts';
+import { HttpProblemError, type ParameterProblem } from '../problem.ts';
+import { errorPageResponse, problemResponse } from '../responses.ts';
+
+export interface ErrorPage {
+  status: number;
+  title: string;
+  detail: string;
+  parameters: ParameterProblem[];
+  requestId?: string;
+}
+
+export interface ProblemResponderOptions {
+  /** Logs an unexpected error; the caller only ever sees a generic 500. */
+  logError: (message: string, details: Record<string, unknown>) => void;
+  renderErrorPage: (page: ErrorPage) => string;
+}
+
+const INTERNAL_ERROR_DETAIL = 'Something went wrong on our side. It has been logged; please try again.';
+
+/** What the caller may see of an error: all of an `HttpProblemError`, nothing of the rest. */
+function visibleProblem(error: unknown) {
+  const known = error instanceof HttpProblemError ? error : undefined;
+  return {
+    type: known?.type ?? 'about:blank',
+    title: known?.title ?? 'Internal Server Error',
+    status: known?.status ?? 500,
+    detail: known?.detail ?? INTERNAL_ERROR_DETAIL,
+    headers: known?.headers ?? {},
+    parameters: known?.parameters ?? [],
+  };
+}
+
+/**
+ * Turns errors into responses: `HttpProblemError` → its status; anything else → 500 with a
+ * generic body and the request id, while the error itself goes to the logs only.
+ */
+export function problemResponses(options: ProblemResponderOptions): MiddlewareObj<HttpEvent, HttpResponse> {
+  const respondWithProblem = async (request: WebRequest): Promise<void> => {
+    if (request.response !== undefined) return;
+    const error = request.error;
+    const path = requestPath(request.event);
+    const awsRequestId = request.context?.awsRequestId;
+    if (!(error instanceof HttpProblemError)) {
+      options.logError('request failed', { error, path, requestId: awsRequestId });
+    }
+    const { type, title, status, detail, headers, parameters } = visibleProblem(error);
+    // The request id lets a caller quote a 500 that the logs then explain.
+    const requestId = status >= 500 && awsRequestId ? { requestId: awsRequestId } : {};
+    request.response = isApiPath(path)
+      ? problemResponse(
+          {
+            type,
+            title,
+            status,
+            detail,
+            instance: path,
+            ...(parameters.length > 0 ? { errors: parameters } : {}),
+            ...requestId,
+          },
+          headers,
+        )
+      : errorPageResponse(
+          status,
+          options.renderErrorPage({ status, title, detail, parameters, ...requestId }),
+          headers,
+        );
+  };
+  return { onError: respondWithProblem };
+}

@@ -1,0 +1,153 @@
+import { join } from 'node:path';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { S3EventRecord } from 'aws-lambda';
+import { AsyncInvoker, matchesS3Event } from './async-invoker.ts';
+import type { FailureQueues } from './failure-queues.ts';
+import type { LocalFunction } from './lambda-runtime.ts';
+import { functionLogicalId, type StackResources } from './resources.ts';
+import type { LocalService } from './service.ts';
+import type { FunctionEventS3, FunctionEventStream, Json } from './service-config.ts';
+import { CheckpointStore, StreamConsumer } from './stream-consumer.ts';
+
+export interface TriggerOptions {
+  stack: StackResources;
+  functions: ReadonlyMap<string, LocalFunction>;
+  /** DynamoDB Local's URL: its Streams API is on the same port. */
+  streamsEndpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  failureQueues: FailureQueues;
+  /** Where stream positions are kept across restarts; undefined keeps them in memory. */
+  dataDir: string | undefined;
+  /** Lambda async retry delays (AWS: ~1 min, then ~2 min). */
+  asyncRetryDelaysMs: number[];
+  log: (line: string) => void;
+}
+
+/** The event sources of serverless.yml: S3 notifications and DynamoDB stream mappings. */
+export interface Triggers extends LocalService {
+  /** Hands an S3 event to every function subscribed to it. */
+  dispatchS3(record: S3EventRecord): void;
+  /** An S3 event is queued or being retried. */
+  readonly busy: boolean;
+  /** Resolves once every stream mapping has caught up. */
+  settled(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * Wires the triggers serverless.yml declares to the local functions: `s3` events with
+ * Lambda's asynchronous invocation (retries, then the on-failure destination), `stream`
+ * events with an event-source mapping each. Both give up into the failure queues.
+ */
+export function startTriggers(options: TriggerOptions): Triggers {
+  const s3 = s3Subscriptions(options);
+  const streams = new DynamoDBStreamsClient({
+    endpoint: options.streamsEndpoint,
+    region: options.stack.account.region,
+    credentials: options.credentials,
+  });
+  const consumers = streamConsumers(options, streams);
+  for (const consumer of consumers) consumer.start();
+  return {
+    name: 'triggers',
+    ports: {},
+    dispatchS3: s3.dispatch,
+    get busy() {
+      return s3.invokers.some((invoker) => invoker.busy);
+    },
+    settled: async (timeoutMs) => {
+      await Promise.all(consumers.map((consumer) => consumer.settled(timeoutMs)));
+    },
+    health: async () => consumers.map((consumer) => consumer.problem).find((problem) => problem) ?? 'ok',
+    stop: async () => {
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      streams.destroy();
+    },
+  };
+}
+
+function s3Subscriptions(options: TriggerOptions): {
+  dispatch: (record: S3EventRecord) => void;
+  invokers: AsyncInvoker[];
+} {
+  const { stack } = options;
+  const subscriptions: { invoker: AsyncInvoker; bucket: string; event: FunctionEventS3['s3'] }[] = [];
+  for (const [key, fn] of options.functions) {
+    const events = (fn.definition.events ?? []).filter((event): event is FunctionEventS3 => 's3' in event);
+    if (events.length === 0) continue;
+    const invoker = new AsyncInvoker(
+      fn,
+      {
+        maximumRetryAttempts: fn.definition.maximumRetryAttempts ?? 2,
+        retryDelaysMs: options.asyncRetryDelaysMs,
+        onFailure: (record) => sendToDestination(options, key, fn.definition.destinations?.onFailure, record),
+      },
+      stack.getAtt(functionLogicalId(key), 'Arn'),
+    );
+    for (const { s3 } of events) {
+      const bucket = stack.config.provider.s3?.[s3.bucket]?.name ?? s3.bucket;
+      subscriptions.push({ invoker, bucket, event: s3 });
+    }
+  }
+  return {
+    invokers: [...new Set(subscriptions.map((subscription) => subscription.invoker))],
+    // A function with several matching `s3` events still gets the event once, as from S3.
+    dispatch: (record) => {
+      const matching = subscriptions.filter(({ bucket, event }) => matchesS3Event(record, event, bucket));
+      for (const invoker of new Set(matching.map((subscription) => subscription.invoker))) {
+        invoker.submit({ Records: [record] });
+      }
+    },
+  };
+}
+
+function streamConsumers(options: TriggerOptions, client: DynamoDBStreamsClient): StreamConsumer[] {
+  const { stack, log } = options;
+  const checkpoints = new CheckpointStore(
+    options.dataDir === undefined ? undefined : join(options.dataDir, 'stream-checkpoints.json'),
+  );
+  const consumers: StreamConsumer[] = [];
+  for (const [key, fn] of options.functions) {
+    for (const event of fn.definition.events ?? []) {
+      if (!('stream' in event)) continue;
+      const settings = (event as FunctionEventStream).stream;
+      if (settings.enabled === false) continue;
+      const consumer = new StreamConsumer({
+        fn,
+        functionArn: stack.getAtt(functionLogicalId(key), 'Arn'),
+        streamArn: stack.resolveString(settings.arn, `${key} stream arn`),
+        settings,
+        client,
+        region: stack.account.region,
+        checkpoints,
+        log,
+        onFailure: (record) => sendToDestination(options, key, settings.destinations?.onFailure, record),
+      });
+      consumers.push(consumer);
+    }
+  }
+  return consumers;
+}
+
+/** Sends what a function gave up on to its on-failure destination: a queue of serverless.yml. */
+function sendToDestination(
+  options: TriggerOptions,
+  functionKey: string,
+  destination: { arn: Json; type?: string } | string | undefined,
+  body: unknown,
+): void {
+  const { stack, log } = options;
+  if (destination === undefined) {
+    log(`${functionKey}: an event was dropped after its retries (no on-failure destination)`);
+    return;
+  }
+  const arn = stack.resolveString(
+    typeof destination === 'string' ? destination : destination.arn,
+    `${functionKey} on-failure destination`,
+  );
+  const logicalId = stack.findByValue(arn);
+  if (!logicalId || stack.resources[logicalId]?.Type !== 'AWS::SQS::Queue') {
+    log(`${functionKey}: on-failure destination ${arn} is not a local queue; the record is only logged`);
+    return;
+  }
+  options.failureQueues.send(stack.getAtt(logicalId, 'QueueName'), body);
+}

@@ -1,0 +1,113 @@
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { executionNameFor, handOffLargeImport } from '../../../../functions/import-inventory/hand-off.ts';
+
+const s3 = mockClient(S3Client);
+const sfn = mockClient(SFNClient);
+const stateMachineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:stockroom-dev-large-import';
+const options = {
+  s3: new S3Client({}),
+  sfn: new SFNClient({}),
+  config: { stateMachineArn, thresholdBytes: 1000 },
+  uploadsBucket: 'uploads',
+  bucket: 'uploads',
+  key: 'inventory/big.csv',
+  now: () => new Date('2025-01-02T03:04:05Z'),
+};
+
+beforeEach(() => {
+  s3.reset();
+  sfn.reset();
+});
+
+describe('handOffLargeImport', () => {
+  it('leaves a file under the threshold to the direct import', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1000, ETag: '"e1"' });
+
+    // Act
+    const result = await handOffLargeImport(options);
+
+    // Assess
+    expect(result).toEqual({ handedOff: false });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('starts a deterministically named execution for a large file and writes a handed_off report', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1001, ETag: '"e1"', VersionId: 'v1' });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+
+    // Act
+    const result = await handOffLargeImport(options);
+
+    // Assess
+    const name = executionNameFor({
+      bucket: 'uploads',
+      key: 'inventory/big.csv',
+      versionId: 'v1',
+      etag: 'e1',
+    });
+    expect(name).toMatch(/^import-[0-9a-f]{48}$/);
+    expect(result).toEqual({
+      handedOff: true,
+      executionArn: 'arn:exec',
+      alreadyStarted: false,
+      reason: 'size',
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toMatchObject({
+      stateMachineArn,
+      name,
+      input: JSON.stringify({ bucket: 'uploads', key: 'inventory/big.csv', etag: 'e1', versionId: 'v1' }),
+    });
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put?.Key).toBe('reports/inventory/inventory/big.csv.json');
+    expect(JSON.parse(String(put?.Body))).toMatchObject({ status: 'handed_off', executionArn: 'arn:exec' });
+  });
+
+  it('hands off a small file whose upload asks for the workflow', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand).resolves({
+      ContentLength: 10,
+      ETag: '"e2"',
+      Metadata: { 'import-mode': 'Workflow' },
+    });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec2' });
+
+    // Act
+    const result = await handOffLargeImport(options);
+
+    // Assess
+    expect(result).toMatchObject({ handedOff: true, reason: 'metadata' });
+  });
+
+  it('treats ExecutionAlreadyExists (a re-delivered event) as handed off, without touching the report', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 5000, ETag: '"e1"' });
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+
+    // Act
+    const result = await handOffLargeImport(options);
+
+    // Assess
+    const name = executionNameFor({ bucket: 'uploads', key: 'inventory/big.csv', etag: 'e1' });
+    expect(result).toEqual({
+      handedOff: true,
+      alreadyStarted: true,
+      reason: 'size',
+      executionArn: `arn:aws:states:us-east-1:123456789012:execution:stockroom-dev-large-import:${name}`,
+    });
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('does nothing without a state machine configured', async () => {
+    // Act
+    const result = await handOffLargeImport({ ...options, config: { thresholdBytes: 0 } });
+
+    // Assess
+    expect(result).toEqual({ handedOff: false });
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,297 @@
+import { Readable } from 'node:stream';
+import {
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandInput,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ImportConfig } from '../../../../functions/import-inventory/config.ts';
+import {
+  type ImportObjectResult,
+  importInventoryObject,
+} from '../../../../functions/import-inventory/import-object.ts';
+import { inventoryImportReportSchema } from '../../../../shared/inventory/report.ts';
+import { gzip } from '../../shared/inventory/helpers.ts';
+
+const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
+const s3 = new S3Client({ region: 'eu-west-1', credentials });
+const dynamoDb = new DynamoDBClient({ region: 'eu-west-1', credentials });
+const s3Mock = mockClient(s3);
+const dynamoMock = mockClient(dynamoDb);
+
+const config: ImportConfig = {
+  uploadsBucket: 'uploads',
+  tableName: 'inventory',
+  writeConcurrency: 2,
+  writeMaxAttempts: 3,
+  maxReportedErrors: 100,
+  rowsPerSecond: 1000,
+  timeSafetyMarginMs: 10_000,
+};
+const lastModified = new Date('2025-03-01T10:00:00.000Z');
+const clock = () => new Date('2025-03-01T10:00:05.000Z');
+
+function serve(content: string | Uint8Array, extra: Partial<GetObjectCommandOutput> = {}) {
+  s3Mock.on(GetObjectCommand).callsFake(() => ({
+    Body: Readable.from([Buffer.from(content)]),
+    ETag: '"etag-1"',
+    LastModified: lastModified,
+    ...extra,
+  }));
+}
+
+function run(key = 'inventory/stock list.csv', remainingTimeMs = () => 600_000) {
+  return importInventoryObject({
+    s3,
+    dynamoDb,
+    config,
+    bucket: 'uploads',
+    key,
+    remainingTimeMs,
+    now: clock,
+    writerOverrides: { sleep: async () => {} },
+  });
+}
+
+const reportOf = (result: ImportObjectResult) =>
+  result.outcome === 'superseded' ? undefined : result.report;
+const errorOf = (result: ImportObjectResult) =>
+  result.outcome === 'write_failed' ? result.error : undefined;
+
+const writtenItems = () =>
+  dynamoMock
+    .commandCalls(BatchWriteItemCommand)
+    .flatMap((c) => (c.args[0].input as BatchWriteItemCommandInput).RequestItems?.inventory ?? [])
+    .map(
+      (r) => `${r.PutRequest?.Item?.store?.S}/${r.PutRequest?.Item?.item?.S}=${r.PutRequest?.Item?.count?.N}`,
+    );
+
+const storedReport = () => {
+  const calls = s3Mock.commandCalls(PutObjectCommand);
+  expect(calls).toHaveLength(1);
+  const input = calls[0]?.args[0].input;
+  return { key: input?.Key, report: JSON.parse(String(input?.Body)) as unknown };
+};
+
+beforeEach(() => {
+  s3Mock.reset();
+  dynamoMock.reset();
+  s3Mock.on(PutObjectCommand).resolves({});
+  dynamoMock.on(BatchWriteItemCommand).resolves({});
+});
+
+describe('importInventoryObject', () => {
+  it('imports a file and writes an exact report next to it', async () => {
+    // Prepare
+    serve('\uFEFFstore,item,count,note\r\ns1,apple,3,x\r\ns1,pear,abc,\r\ns1,apple,0,\r\n');
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(writtenItems()).toEqual(['s1/apple=0']);
+    const { key, report } = storedReport();
+    expect(key).toBe('reports/inventory/inventory/stock list.csv.json');
+    expect(inventoryImportReportSchema.parse(report)).toEqual({
+      source: { bucket: 'uploads', key: 'inventory/stock list.csv', etag: 'etag-1' },
+      status: 'completed_with_errors',
+      rowsRead: 3,
+      rowsImported: 2,
+      rowsRejected: 1,
+      duplicates: 1,
+      errors: [{ line: 3, reason: 'count must be a whole number ≥ 0 (got "abc")' }],
+      errorsTotal: 1,
+      errorsTruncated: false,
+      ignoredColumns: ['note'],
+      startedAt: '2025-03-01T10:00:05.000Z',
+      finishedAt: '2025-03-01T10:00:05.000Z',
+    });
+    expect(reportOf(result)).toEqual(report);
+    expect(errorOf(result)).toBeUndefined();
+    expect(result.outcome).toBe('reported');
+  });
+
+  it('stamps items with the upload’s time and source, and reads the same version twice', async () => {
+    // Prepare
+    serve('store,item,count\ns1,a,1\n', { VersionId: 'v7' });
+
+    // Act
+    await run();
+
+    // Assess
+    const item =
+      dynamoMock.commandCalls(BatchWriteItemCommand)[0]?.args[0].input.RequestItems?.inventory?.[0]
+        ?.PutRequest?.Item;
+    expect(item?.updatedAt).toEqual({ S: '2025-03-01T10:00:00.000Z' });
+    expect(item?.source).toEqual({
+      M: {
+        bucket: { S: 'uploads' },
+        key: { S: 'inventory/stock list.csv' },
+        etag: { S: 'etag-1' },
+        versionId: { S: 'v7' },
+      },
+    });
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.VersionId)).toEqual([
+      undefined,
+      'v7',
+    ]);
+  });
+
+  it('pins the second read to the first one’s ETag when the bucket is not versioned', async () => {
+    // Prepare
+    serve('store,item,count\ns1,a,1\n');
+
+    // Act
+    await run();
+
+    // Assess
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.IfMatch)).toEqual([
+      undefined,
+      '"etag-1"',
+    ]);
+  });
+
+  it('gunzips a .csv.gz upload', async () => {
+    // Prepare
+    serve(gzip('store,item,count\ns1,a,1\ns2,b,2\n'));
+
+    // Act
+    const result = await run('inventory/x.csv.gz');
+
+    // Assess
+    expect(writtenItems()).toEqual(['s1/a=1', 's2/b=2']);
+    expect(reportOf(result)?.status).toBe('completed');
+  });
+
+  it.each([
+    [
+      'invalid UTF-8',
+      'inventory/x.csv',
+      Buffer.from('store,item,count\ns1,caf\xe9,1\n', 'latin1'),
+      'invalid_utf8',
+    ],
+    ['corrupt gzip', 'inventory/x.csv.gz', Buffer.from('store,item,count\n'), 'corrupt_gzip'],
+    ['a missing column', 'inventory/x.csv', Buffer.from('store,item\ns1,a\n'), 'missing_columns'],
+    ['an empty file', 'inventory/x.csv', Buffer.from(''), 'empty_file'],
+    [
+      'an unclosed quote at the end',
+      'inventory/x.csv',
+      Buffer.from('store,item,count\ns1,a,1\ns1,"b,2\n'),
+      'malformed_csv',
+    ],
+  ])('rejects %s as a whole, writing nothing', async (_name, key, content, reason) => {
+    // Prepare
+    serve(content);
+
+    // Act
+    const result = await run(key);
+
+    // Assess
+    expect(dynamoMock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+    expect(reportOf(result)).toMatchObject({ status: 'rejected', reason, rowsImported: 0 });
+    expect(reportOf(result)?.detail).toEqual(expect.any(String));
+    expect(storedReport().report).toEqual(reportOf(result));
+  });
+
+  it('refuses up front a file that cannot finish in the time left', async () => {
+    // Prepare: 100 rows at 1000 rows/s need 100 ms; 10 s margin + 50 ms left.
+    serve(`store,item,count\n${'s1,a,1\n'.repeat(100)}`);
+
+    // Act
+    const result = await run('inventory/x.csv', () => 10_050);
+
+    // Assess
+    expect(reportOf(result)).toMatchObject({ status: 'failed', reason: 'time_limit', rowsImported: 0 });
+    expect(errorOf(result)).toBeUndefined();
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(1);
+    expect(dynamoMock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+  });
+
+  it('stops cleanly when time runs short mid-import, reporting the rows written so far', async () => {
+    // Prepare: plenty of time for the check, then too little after the first writes.
+    serve(`store,item,count\n${Array.from({ length: 2000 }, (_, i) => `s1,i${i},1`).join('\n')}\n`);
+    let asked = 0;
+    const remaining = () => {
+      asked += 1;
+      return dynamoMock.commandCalls(BatchWriteItemCommand).length > 0 ? 1000 : 600_000 + asked;
+    };
+
+    // Act
+    const result = await run('inventory/x.csv', remaining);
+
+    // Assess
+    expect(errorOf(result)).toBeUndefined();
+    expect(reportOf(result)).toMatchObject({
+      status: 'failed',
+      reason: 'time_limit',
+      rowsRead: 250,
+      rowsImported: 250,
+      lastLine: 251,
+    });
+    expect(writtenItems()).toHaveLength(250);
+  });
+
+  it('reports a permanent write error as failed and hands the error back for rethrowing', async () => {
+    // Prepare
+    serve('store,item,count\ns1,a,1\n');
+    dynamoMock
+      .on(BatchWriteItemCommand)
+      .rejects(
+        Object.assign(new Error('no such table'), { name: 'ResourceNotFoundException', $metadata: {} }),
+      );
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result.outcome).toBe('write_failed');
+    expect(errorOf(result)?.name).toBe('InventoryWriteError');
+    expect(reportOf(result)).toMatchObject({ status: 'failed', reason: 'write_error', rowsImported: 0 });
+    expect(reportOf(result)?.detail).toContain('ResourceNotFoundException');
+    expect(storedReport().report).toEqual(reportOf(result));
+  });
+
+  it('reports an object deleted before it could be read', async () => {
+    // Prepare
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(Object.assign(new Error('gone'), { name: 'NoSuchKey', $metadata: {} }));
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(reportOf(result)).toMatchObject({ status: 'rejected', reason: 'source_missing' });
+  });
+
+  it('leaves an object replaced between the two reads to its own notification', async () => {
+    // Prepare
+    s3Mock
+      .on(GetObjectCommand)
+      .callsFakeOnce(() => ({
+        Body: Readable.from([Buffer.from('store,item,count\ns1,a,1\n')]),
+        ETag: '"e1"',
+      }))
+      .rejects(
+        Object.assign(new Error('changed'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        }),
+      );
+
+    // Act
+    const result = await run();
+
+    // Assess
+    expect(result).toEqual({ outcome: 'superseded' });
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(dynamoMock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,125 @@
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { body, call, httpEvent, makeHandler } from '../helpers.ts';
+
+const HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '=HYPERLINK("http://x","y")'];
+
+function summary(store: string) {
+  return { store, itemCount: 2, totalUnits: 7, outOfStockCount: 1, computedAt: '2025-01-01T00:00:00.000Z' };
+}
+
+describe('the pages', () => {
+  it('renders hostile store names on the dashboard as text', async () => {
+    // Prepare
+    const { handler, clients } = makeHandler();
+    mockClient(clients.documentClient)
+      .on(ScanCommand)
+      .resolves({ Items: HOSTILE.map(summary) });
+
+    // Act
+    const response = await call(handler, httpEvent('GET', '/'));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).not.toContain('<script>alert(1)</script>');
+    expect(response.body).not.toContain('<img src=x');
+    expect(response.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(response.body).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(response.body).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)');
+    // Links to the store page encode the name as one path segment.
+    expect(response.body).toContain(`href="/stores/${encodeURIComponent(HOSTILE[0] as string)}"`);
+  });
+
+  it('renders hostile store and item names and sources on the store page as text', async () => {
+    // Prepare
+    const { handler, clients } = makeHandler();
+    mockClient(clients.documentClient)
+      .on(QueryCommand)
+      .resolves({
+        Items: HOSTILE.map((item, index) => ({
+          item,
+          count: index,
+          updatedAt: '2025-01-02T03:04:05.000Z',
+          source: { bucket: 'uploads', key: `inventory/${item}.csv` },
+        })),
+      });
+    mockClient(clients.s3).on(ListObjectsV2Command).resolves({});
+
+    // Act
+    const response = await call(handler, httpEvent('GET', `/stores/${encodeURIComponent('<script>x')}`));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Store <span class="name">&lt;script&gt;x</span>');
+    expect(response.body).not.toMatch(/<script>(alert|x)/);
+    expect(response.body).not.toContain('<img src=x');
+    expect(response.body).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)');
+  });
+
+  it('shows the upload forms with a token field only in JWT mode', async () => {
+    // Prepare
+    const open = makeHandler();
+    const jwt = makeHandler({ config: { authMode: 'jwt' } });
+    mockClient(open.clients.documentClient).on(ScanCommand).resolves({ Items: [] });
+    mockClient(jwt.clients.documentClient).on(ScanCommand).resolves({ Items: [] });
+
+    // Act
+    const openPage = await call(open.handler, httpEvent('GET', '/'));
+    const jwtPage = await call(jwt.handler, httpEvent('GET', '/'));
+
+    // Assess
+    expect(openPage.body).toContain('data-upload="inventory"');
+    expect(openPage.body).not.toContain('data-token');
+    expect(jwtPage.body).toContain('data-upload="inventory"');
+    expect(jwtPage.body).toContain('<label for="csv-token">Access token</label>');
+  });
+
+  it('shows rejected rows of an import report readably and a malformed report as unreadable', async () => {
+    // Prepare
+    const { handler, clients } = makeHandler();
+    const s3 = mockClient(clients.s3);
+    s3.on(ListObjectsV2Command).resolves({
+      Contents: [
+        { Key: 'reports/inventory/inventory/a.csv.json', LastModified: new Date('2025-01-02T00:00:00Z') },
+        { Key: 'reports/inventory/inventory/b.csv.json', LastModified: new Date('2025-01-01T00:00:00Z') },
+      ],
+    });
+    s3.on(GetObjectCommand, { Key: 'reports/inventory/inventory/a.csv.json' }).resolves({
+      Body: body(
+        JSON.stringify({
+          source: { bucket: 'uploads', key: 'inventory/a.csv' },
+          status: 'completed_with_errors',
+          rowsRead: 3,
+          rowsImported: 1,
+          rowsRejected: 2,
+          duplicates: 0,
+          errors: [
+            { line: 2, reason: 'count must be a whole number ≥ 0, got "<b>-1</b>"' },
+            { line: 3, reason: 'store is empty' },
+          ],
+          errorsTotal: 2,
+          errorsTruncated: false,
+          somethingNew: true,
+        }),
+      ),
+    });
+    s3.on(GetObjectCommand, { Key: 'reports/inventory/inventory/b.csv.json' }).resolves({
+      Body: body('{"status":'),
+    });
+
+    // Act
+    const page = await call(handler, httpEvent('GET', '/imports'));
+    const api = await call(handler, httpEvent('GET', '/api/imports'));
+
+    // Assess
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Completed with rejected rows');
+    expect(page.body).toContain('count must be a whole number ≥ 0, got &quot;&lt;b&gt;-1&lt;/b&gt;&quot;');
+    expect(page.body).toMatch(/<td class="num">3<\/td><td>store is empty<\/td>/);
+    expect(page.body).toContain('Unreadable report');
+    const reports = JSON.parse(api.body).reports;
+    expect(reports.map((r: { readable: boolean }) => r.readable)).toEqual([true, false]);
+  });
+});

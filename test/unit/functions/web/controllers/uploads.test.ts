@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { call, httpEvent, makeHandler } from '../helpers.ts';
+
+const now = () => new Date('2025-03-04T05:06:07.000Z');
+
+function policyOf(fields: Record<string, string>): { conditions: unknown[] } {
+  return JSON.parse(Buffer.from(fields.Policy as string, 'base64').toString('utf8'));
+}
+
+function upload(body: unknown, headers: Record<string, string> = {}, claims?: Record<string, unknown>) {
+  return httpEvent('POST', '/api/uploads', {
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    ...(claims ? { claims } : {}),
+  });
+}
+
+describe('POST /api/uploads', () => {
+  it('presigns a CSV upload with a fixed key, type and size range, and a redirect back', async () => {
+    // Prepare
+    const { handler } = makeHandler({ now });
+
+    // Act
+    const response = await call(
+      handler,
+      upload(
+        { kind: 'inventory', filename: 'C:\\stock\\Store 1 (May).CSV', returnTo: '/imports' },
+        { origin: 'https://dashboard.test' },
+      ),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const answer = JSON.parse(response.body);
+    expect(answer.url).toBe('https://uploads.s3.eu-west-1.amazonaws.com/');
+    expect(answer.key).toMatch(/^inventory\/2025-03-04\/050607-[0-9a-f]{8}-Store-1-May\.csv$/);
+    expect(answer.fields.key).toBe(answer.key);
+    expect(answer.fields['Content-Type']).toBe('text/csv');
+    expect(answer.fields.success_action_redirect).toBe(
+      `https://dashboard.test/imports?uploaded=${encodeURIComponent(answer.key)}`,
+    );
+    const { conditions } = policyOf(answer.fields);
+    expect(conditions).toContainEqual(['content-length-range', 1, 100 * 1024 * 1024]);
+    expect(conditions).toContainEqual({ key: answer.key });
+    expect(conditions).toContainEqual({ 'Content-Type': 'text/csv' });
+    expect(conditions).toContainEqual({ success_action_redirect: answer.fields.success_action_redirect });
+  });
+
+  it('presigns an image upload at images/<item>.<ext> for its content type', async () => {
+    // Prepare
+    const { handler } = makeHandler({ now });
+
+    // Act
+    const response = await call(
+      handler,
+      upload({ kind: 'image', item: 'blue widget', contentType: 'image/png' }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const answer = JSON.parse(response.body);
+    expect(answer.key).toBe('images/blue widget.png');
+    expect(answer.fields['Content-Type']).toBe('image/png');
+    expect(answer.fields.success_action_redirect).toBeUndefined();
+    expect(policyOf(answer.fields).conditions).toContainEqual(['content-length-range', 1, 20 * 1024 * 1024]);
+  });
+
+  it('never redirects to another origin', async () => {
+    // Prepare
+    const { handler } = makeHandler({ now });
+
+    // Act
+    const response = await call(
+      handler,
+      upload({ kind: 'inventory', filename: 'a.csv', returnTo: '/imports' }, { origin: 'https://evil.test' }),
+    );
+    const protocolRelative = await call(
+      handler,
+      upload({ kind: 'inventory', filename: 'a.csv', returnTo: '//evil' }),
+    );
+
+    // Assess
+    expect(JSON.parse(response.body).fields.success_action_redirect).toBeUndefined();
+    expect(protocolRelative.statusCode).toBe(400);
+  });
+
+  it('rejects bad upload requests with 400/415 problem+json', async () => {
+    // Prepare
+    const { handler } = makeHandler({ now });
+
+    // Act
+    const wrongExtension = await call(handler, upload({ kind: 'inventory', filename: 'stock.xlsx' }));
+    const svg = await call(handler, upload({ kind: 'image', item: 'w', contentType: 'image/svg+xml' }));
+    const slash = await call(handler, upload({ kind: 'image', item: '../w', contentType: 'image/png' }));
+    const notJson = await call(
+      handler,
+      httpEvent('POST', '/api/uploads', { headers: { 'content-type': 'application/json' }, body: '{' }),
+    );
+    const form = await call(
+      handler,
+      httpEvent('POST', '/api/uploads', { headers: { 'content-type': 'text/plain' }, body: '{}' }),
+    );
+
+    // Assess
+    expect(JSON.parse(wrongExtension.body).errors[0].parameter).toBe('filename');
+    expect(svg.statusCode).toBe(400);
+    expect(JSON.parse(svg.body).errors[0].parameter).toBe('contentType');
+    expect(slash.statusCode).toBe(400);
+    expect(notJson.statusCode).toBe(400);
+    expect(JSON.parse(notJson.body).errors[0]).toEqual({ parameter: 'body', detail: 'is not valid JSON' });
+    expect(form.statusCode).toBe(415);
+    expect(form.headers['content-type']).toBe('application/problem+json');
+  });
+
+  it('requires the authorizer claims in JWT mode and records the uploader', async () => {
+    // Prepare
+    const { handler } = makeHandler({ now, config: { authMode: 'jwt' } });
+    const request = { kind: 'inventory', filename: 'a.csv' };
+
+    // Act
+    const anonymous = await call(handler, upload(request));
+    const signedIn = await call(handler, upload(request, {}, { sub: 'user-123' }));
+
+    // Assess
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+    expect(signedIn.statusCode).toBe(200);
+    expect(JSON.parse(signedIn.body).fields['x-amz-meta-uploaded-by']).toBe('user-123');
+  });
+
+  it('asks for a sign-in before it reads the body', async () => {
+    // Prepare
+    const { handler } = makeHandler({ now, config: { authMode: 'jwt' } });
+
+    // Act
+    const response = await call(
+      handler,
+      httpEvent('POST', '/api/uploads', { headers: { 'content-type': 'application/json' }, body: '{' }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+  });
+});

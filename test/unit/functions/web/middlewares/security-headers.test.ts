@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { call, httpEvent, makeHandler } from '../helpers.ts';
+
+describe('security headers', () => {
+  it('puts the security headers on every response, errors included', async () => {
+    // Prepare
+    const { handler } = makeHandler();
+
+    // Act
+    const responses = [
+      await call(handler, httpEvent('GET', '/healthz')),
+      await call(handler, httpEvent('GET', '/missing')),
+      await call(handler, httpEvent('PUT', '/api/stores')),
+    ];
+
+    // Assess
+    for (const response of responses) {
+      const csp = response.headers['content-security-policy'];
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("style-src 'self'");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("base-uri 'none'");
+      expect(csp).toContain("form-action 'self' https://uploads.s3.eu-west-1.amazonaws.com");
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['x-frame-options']).toBe('DENY');
+      expect(response.headers['referrer-policy']).toBe('no-referrer');
+      expect(response.headers['strict-transport-security']).toMatch(/^max-age=/);
+    }
+  });
+
+  it('leaves out Strict-Transport-Security in the local cloud (plain HTTP)', async () => {
+    // Prepare
+    const { handler } = makeHandler({ config: { strictTransportSecurity: false } });
+
+    // Act
+    const response = await call(handler, httpEvent('GET', '/healthz'));
+
+    // Assess
+    expect(response.headers['strict-transport-security']).toBeUndefined();
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { renderStorePage } from '../../../../functions/web/render.ts';
+
+describe('rendering', () => {
+  it('highlights out-of-stock and low rows with a text label, not colour alone', () => {
+    // Act
+    const page = renderStorePage(
+      {
+        store: 's1',
+        items: {
+          entries: [
+            { item: 'empty', count: 0 },
+            { item: 'few', count: 3 },
+            { item: 'plenty', count: 30 },
+          ],
+          page: 1,
+          pageCount: 1,
+          total: 3,
+        },
+        query: { status: 'all', sort: 'item', order: 'asc' },
+        lowStockThreshold: 5,
+        itemsWithImages: new Set(['plenty']),
+        storeItemCount: 3,
+      },
+      { uploads: 'open' },
+    );
+
+    // Assess
+    expect(page).toMatch(/<tr class="status-out">\s*<td class="thumb"><\/td>\s*<th scope="row">empty<\/th>/);
+    expect(page).toContain('<span class="badge badge-out">Out of stock</span>');
+    expect(page).toContain('<span class="badge badge-low">Low</span>');
+    expect(page).toContain('<img src="/items/plenty/thumbnail?w=200" alt=""');
+    expect(page).toContain('<html lang="en">');
+    expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(page).toContain('<label for="status">Status</label>');
+  });
+});

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { coalesceRanges, type RangePlan } from '../../../../shared/inventory/ranges.ts';
+import { plan, rangeRecords, wholeFileRecords } from './helpers.ts';
+
+const header = (result: RangePlan): string => new TextDecoder().decode(result.headerBytes);
+
+describe('RangePlanner', () => {
+  it('splits at record ends and keeps every record and its line number', async () => {
+    // Prepare
+    const rows = Array.from({ length: 40 }, (_, i) => `s${i % 3},item-${i},${i}`);
+    const content = `store,item,count\n${rows.join('\n')}\n`;
+
+    // Act
+    const result = plan(content, 50);
+
+    // Assess
+    expect(result.ranges.length).toBeGreaterThan(5);
+    expect(header(result)).toBe('store,item,count');
+    expect(result.ranges[0]?.start).toBe('store,item,count\n'.length);
+    expect(result.ranges.at(-1)?.end).toBe(content.length);
+    for (const [i, range] of result.ranges.entries()) {
+      expect(content[range.start - 1]).toBe('\n');
+      if (i > 0) expect(range.start).toBe(result.ranges[i - 1]?.end);
+    }
+    expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
+  });
+
+  it('never cuts a quoted field that holds line breaks, even at a range boundary', async () => {
+    // Prepare: a multi-line quoted item right where a 20-byte range would end.
+    const content =
+      'store,item,count\n' +
+      's1,a,1\n' +
+      's1,"long\nitem with\r\nbreaks, commas and ""quotes""\n",2\n' +
+      's1,b,3\n' +
+      's2,"x\ny",4\n' +
+      's2,c,5\n';
+
+    // Act
+    const results = [1, 5, 12, 20, 33].map((size) => plan(content, size, 3));
+
+    // Assess
+    const expected = await wholeFileRecords(content);
+    expect(expected.map((record) => record.line)).toEqual([2, 3, 7, 8, 10]);
+    for (const result of results) {
+      expect(result.unterminatedQuote).toBe(false);
+      expect(await rangeRecords(content, result)).toEqual(expected);
+    }
+  });
+
+  it('strips a BOM from the header, and only the first range follows it', async () => {
+    // Prepare
+    const content = '\uFEFFstore,item,count\r\ns1,a,1\r\ns1,b,2\r\n';
+
+    // Act: chunks of one byte, so the BOM arrives in three pieces.
+    const result = plan(content, 8, 1);
+
+    // Assess
+    expect(header(result)).toBe('store,item,count');
+    const bytes = new TextEncoder().encode(content);
+    expect(result.ranges[0]?.start).toBe(3 + 'store,item,count\r\n'.length);
+    expect(result.ranges.every((range) => bytes[range.start] !== 0xef)).toBe(true);
+    expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
+  });
+
+  it('splits CRLF files after the LF, and counts a CRLF inside quotes as one line', async () => {
+    // Prepare
+    const content = 'store,item,count\r\ns1,"a\r\nb",1\r\ns1,c,2\r\ns1,d,3\r\n';
+
+    // Act
+    const result = plan(content, 1);
+
+    // Assess
+    expect(result.ranges.map((range) => range.firstLine)).toEqual([2, 4, 5]);
+    for (const range of result.ranges) expect(content.slice(range.end - 2, range.end)).toBe('\r\n');
+    expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
+  });
+
+  it('handles lone-CR line endings', async () => {
+    // Prepare
+    const content = 'store,item,count\rs1,a,1\rs1,b,2\r';
+
+    // Act
+    const result = plan(content, 1);
+
+    // Assess
+    expect(result.ranges.map((range) => range.firstLine)).toEqual([2, 3]);
+    expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
+  });
+
+  it('keeps one huge record (no line break for longer than a range) in one range', async () => {
+    // Prepare
+    const big = 'x'.repeat(5000);
+    const content = `store,item,count\ns1,${big},1\ns1,b,2`;
+
+    // Act
+    const result = plan(content, 100, 64);
+
+    // Assess: the big record is a range of its own; the file's unterminated last line too.
+    expect(result.ranges).toHaveLength(2);
+    expect(result.ranges[0]?.end).toBe(content.indexOf('s1,b'));
+    expect(result.ranges[1]).toMatchObject({ end: content.length, firstLine: 3 });
+    expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
+  });
+
+  it('plans one range for a file smaller than a range', () => {
+    // Prepare
+    const content = 'store,item,count\ns1,a,1\ns1,b,2\n';
+
+    // Act
+    const result = plan(content, 1 << 20);
+
+    // Assess
+    expect(result.ranges).toEqual([{ index: 0, start: 17, end: content.length, firstLine: 2 }]);
+  });
+
+  it('plans no range for a header-only file, with or without a final line break', () => {
+    // Act
+    const withBreak = plan('store,item,count\n', 10);
+    const withoutBreak = plan('store,item,count', 10);
+
+    // Assess
+    expect(withBreak.ranges).toEqual([]);
+    expect(withoutBreak.ranges).toEqual([]);
+    expect(header(withBreak)).toBe('store,item,count');
+    expect(header(withoutBreak)).toBe('store,item,count');
+  });
+
+  it('plans nothing for an empty file', () => {
+    // Act
+    const empty = plan('', 10);
+    const bomOnly = plan('\uFEFF', 10);
+
+    // Assess
+    expect(empty).toMatchObject({ ranges: [], bytes: 0, unterminatedQuote: false });
+    expect(empty.headerBytes).toHaveLength(0);
+    expect(bomOnly.ranges).toEqual([]);
+    expect(bomOnly.headerBytes).toHaveLength(0);
+  });
+
+  it('skips blank lines before the header, as the import does', async () => {
+    // Prepare
+    const content = '\n , \nstore,item,count\ns1,a,1\n';
+
+    // Act
+    const result = plan(content, 1);
+
+    // Assess
+    expect(header(result)).toBe('store,item,count');
+    expect(result.ranges).toEqual([{ index: 0, start: 22, end: content.length, firstLine: 4 }]);
+    expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
+  });
+
+  it('reports a file that ends inside a quoted field, with the line the quote opened on', () => {
+    // Act
+    const result = plan('store,item,count\ns1,a,1\ns1,"open\nnever closed,2\n', 4);
+
+    // Assess
+    expect(result.unterminatedQuote).toBe(true);
+    expect(result.unterminatedQuoteLine).toBe(3);
+  });
+
+  it('treats a quote inside an unquoted field as text (as the parser does)', async () => {
+    // Prepare: `12" pipe` would open a quoted field if quotes counted anywhere.
+    const content = 'store,item,count\ns1,12" pipe,1\ns1,b,2\ns1,c,3\n';
+
+    // Act
+    const result = plan(content, 1);
+
+    // Assess
+    expect(result.unterminatedQuote).toBe(false);
+    expect(result.ranges).toHaveLength(3);
+    expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
+  });
+});
+
+describe('coalesceRanges', () => {
+  it('joins neighbours to stay within the maximum, keeping boundaries and first lines', () => {
+    // Prepare
+    const ranges = Array.from({ length: 10 }, (_, i) => ({
+      index: i,
+      start: i * 10,
+      end: i * 10 + 10,
+      firstLine: i + 2,
+    }));
+
+    // Act
+    const merged = coalesceRanges(ranges, 4);
+
+    // Assess
+    expect(merged).toEqual([
+      { index: 0, start: 0, end: 30, firstLine: 2 },
+      { index: 1, start: 30, end: 60, firstLine: 5 },
+      { index: 2, start: 60, end: 90, firstLine: 8 },
+      { index: 3, start: 90, end: 100, firstLine: 11 },
+    ]);
+    expect(coalesceRanges(ranges, 10)).toEqual(ranges);
+  });
+});
