@@ -82,6 +82,7 @@ export async function importInventoryRange(options: ImportRangeOptions): Promise
       source: bodyBytes(object),
       header: job.header,
       firstLine: range.firstLine,
+      ...(job.recordDelimiter ? { recordDelimiter: job.recordDelimiter } : {}),
       sink: rangeSink(writer, written, repairKeys),
       errors,
       shouldStop: () => options.remainingTimeMs() < config.timeSafetyMarginMs,

@@ -27,6 +27,11 @@ export const largeImportJobSchema = z.object({
   data: z.object({ bucket: z.string(), key: z.string(), versionId: z.string().optional(), etag: z.string() }),
   /** The header's cells (the header is parsed once and applies to every range). */
   header: z.array(z.string()),
+  /**
+   * The record delimiter the plan found: every range is read with it (a range's own first
+   * line break could be data, in a file with mixed line endings).
+   */
+  recordDelimiter: z.enum(['\n', '\r\n', '\r']).optional(),
   /** `updatedAt` of every item: the upload's time, so a re-run writes identical items. */
   updatedAt: z.string(),
   partsPrefix: z.string(),

@@ -55,6 +55,7 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
     const header = await headerOf(plan.headerBytes);
     if (staging) job.data = { bucket: config.uploadsBucket, key: staging.key, etag: await staging.done() };
     job.header = header;
+    if (plan.recordDelimiter) job.recordDelimiter = plan.recordDelimiter;
     return { job, ranges: coalesceRanges(plan.ranges, config.maxRanges) };
   } catch (error) {
     await staging?.abort();

@@ -12,16 +12,40 @@ import { type ImportReportEntry, parseImportReport } from './reports.ts';
 
 export const INVENTORY_REPORTS_PREFIX = `${REPORTS_PREFIX}inventory/`;
 
+/**
+ * The largest report the dashboard reads. The importer caps what a report lists, so real
+ * reports stay far below this; a larger object (an old or hand-written one) is shown as
+ * unreadable instead of being read into a Lambda whose whole response may be 6 MB
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ */
+export const MAX_REPORT_BYTES = 1024 * 1024;
+
+interface ListedReport {
+  key: string;
+  lastModified: Date;
+  size: number;
+}
+
 async function readReport(
   s3: S3Client,
   bucket: string,
-  reportKey: string,
-  lastModified?: string,
+  listed: ListedReport,
 ): Promise<ImportReportEntry | undefined> {
+  const reportKey = listed.key;
+  const lastModified = listed.lastModified.toISOString();
+  if (listed.size > MAX_REPORT_BYTES) {
+    const megabytes = (listed.size / (1024 * 1024)).toFixed(1);
+    return {
+      reportKey,
+      lastModified,
+      readable: false,
+      problem: `the report is ${megabytes} MB, more than the ${MAX_REPORT_BYTES / (1024 * 1024)} MB the dashboard reads`,
+    };
+  }
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey }));
     const text = (await object.Body?.transformToString('utf-8')) ?? '';
-    return parseImportReport(reportKey, text, lastModified ?? object.LastModified?.toISOString());
+    return parseImportReport(reportKey, text, lastModified);
   } catch (error) {
     // A report that disappeared between the list and the read (lifecycle expiry) is skipped.
     if (isMissingObject(error)) return undefined;
@@ -29,18 +53,25 @@ async function readReport(
   }
 }
 
+export interface ImportReportsPage {
+  entries: ImportReportEntry[];
+  /** The next page's number, when there are more reports. */
+  nextPage?: number;
+}
+
 /**
  * Reports S3 lists in key order, not by date: up to `maxListPages` pages (1,000 keys each) are
- * listed and the newest `limit` read. Reports expire after the bucket's retention period, which
- * keeps the listing short.
+ * listed, sorted newest first, and page `page` of `limit` reports read. Reports expire after
+ * the bucket's retention period, which keeps the listing short.
  */
 export async function listRecentImportReports(
   s3: S3Client,
   bucket: string,
   limit: number,
   maxListPages = 5,
-): Promise<ImportReportEntry[]> {
-  const found: { key: string; lastModified: Date }[] = [];
+  page = 1,
+): Promise<ImportReportsPage> {
+  const found: ListedReport[] = [];
   let pages = 0;
   for await (const page of paginateListObjectsV2(
     { client: s3 },
@@ -48,17 +79,23 @@ export async function listRecentImportReports(
   )) {
     for (const object of page.Contents ?? []) {
       if (object.Key?.endsWith('.json')) {
-        found.push({ key: object.Key, lastModified: object.LastModified ?? new Date(0) });
+        found.push({
+          key: object.Key,
+          lastModified: object.LastModified ?? new Date(0),
+          size: object.Size ?? 0,
+        });
       }
     }
     pages += 1;
     if (pages >= maxListPages) break;
   }
-  const newest = found.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime()).slice(0, limit);
-  const reports = await Promise.all(
-    newest.map((entry) => readReport(s3, bucket, entry.key, entry.lastModified.toISOString())),
-  );
-  return reports.filter((report): report is ImportReportEntry => report !== undefined);
+  const start = (page - 1) * limit;
+  const newest = found
+    .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())
+    .slice(start, start + limit);
+  const reports = await Promise.all(newest.map((entry) => readReport(s3, bucket, entry)));
+  const entries = reports.filter((report): report is ImportReportEntry => report !== undefined);
+  return found.length > start + limit ? { entries, nextPage: page + 1 } : { entries };
 }
 
 /**
@@ -76,5 +113,9 @@ export async function getImportReport(
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: reportKey, MaxKeys: 1 }));
   const found = listed.Contents?.find((object) => object.Key === reportKey);
   if (!found) return undefined;
-  return readReport(s3, bucket, reportKey, found.LastModified?.toISOString());
+  return readReport(s3, bucket, {
+    key: reportKey,
+    lastModified: found.LastModified ?? new Date(0),
+    size: found.Size ?? 0,
+  });
 }

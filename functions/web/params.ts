@@ -54,6 +54,7 @@ export const storeItemsApiQuerySchema = z.object({
 
 export const importsQuerySchema = z.object({
   limit: wholeNumber(1, 100).default(20),
+  page: wholeNumber(1, 1000).default(1),
   source: z.string().min(1).max(1024).optional(),
   uploaded: z.string().max(1024).optional(),
 });

@@ -3,9 +3,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { listStoreSummaries, type StoreSummary } from '#shared/inventory/store-summaries-table.ts';
 import { type InventoryItem, queryStoreItems } from '#shared/inventory/table.ts';
 import type { WebConfig } from './config.ts';
-import { getImportReport, listRecentImportReports } from './import-reports.ts';
+import { getImportReport, type ImportReportsPage, listRecentImportReports } from './import-reports.ts';
 import { notFound } from './problem.ts';
-import type { ImportReportEntry } from './reports.ts';
+import { boundEntry, LIST_BOUNDS, SINGLE_BOUNDS } from './reports.ts';
 import { ShortLivedCache } from './short-lived-cache.ts';
 
 /** The dashboard's summaries are read at most once a second per container (see ShortLivedCache). */
@@ -25,8 +25,15 @@ export interface WebReads {
   summaries(): Promise<StoreSummary[]>;
   /** A store's items; a store without items is a 404. */
   storeItems(store: string): Promise<InventoryItem[]>;
-  /** The report of `source` (none yet: an empty list), else the newest `limit` reports. */
-  importReports(query: { limit: number; source?: string | undefined }): Promise<ImportReportEntry[]>;
+  /**
+   * The report of `source` (none yet: an empty list), else page `page` of the newest reports,
+   * `limit` a page. Every report is bounded (see boundReport) so an answer always fits.
+   */
+  importReports(query: {
+    limit: number;
+    page?: number;
+    source?: string | undefined;
+  }): Promise<ImportReportsPage>;
 }
 
 export function createWebReads(dependencies: WebReadDependencies): WebReads {
@@ -42,10 +49,13 @@ export function createWebReads(dependencies: WebReadDependencies): WebReads {
       if (items.length === 0) throw notFound(`There is no store named “${store}” with items.`);
       return items;
     },
-    async importReports({ limit, source }) {
-      if (!source) return listRecentImportReports(s3, config.uploadsBucket, limit);
+    async importReports({ limit, page, source }) {
+      if (!source) {
+        const listed = await listRecentImportReports(s3, config.uploadsBucket, limit, undefined, page);
+        return { ...listed, entries: listed.entries.map((entry) => boundEntry(entry, LIST_BOUNDS)) };
+      }
       const entry = await getImportReport(s3, config.uploadsBucket, source);
-      return entry ? [entry] : [];
+      return { entries: entry ? [boundEntry(entry, SINGLE_BOUNDS)] : [] };
     },
   };
 }

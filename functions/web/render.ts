@@ -325,7 +325,11 @@ ${r.reason ? html` ${r.reason}` : ''}</p>
 <div><dt>Finished</dt><dd>${formatTimestamp(r.finishedAt)}</dd></div>
 ${
   r.ignoredColumns && r.ignoredColumns.length > 0
-    ? html`<div><dt>Ignored columns</dt><dd>${r.ignoredColumns.join(', ')}</dd></div>`
+    ? html`<div><dt>Ignored columns</dt><dd>${r.ignoredColumns.join(', ')}${
+        (r.ignoredColumnsTotal ?? 0) > r.ignoredColumns.length
+          ? html` (first ${r.ignoredColumns.length} of ${formatNumber(r.ignoredColumnsTotal)})`
+          : ''
+      }</dd></div>`
     : ''
 }
 </dl>
@@ -337,6 +341,9 @@ export interface ImportsPageView {
   entries: ImportReportEntry[];
   /** Set when showing the report of one source file. */
   source?: string;
+  /** Set when older reports follow on another page. */
+  nextPage?: number;
+  limit?: number;
 }
 
 export function renderImportsPage(view: ImportsPageView, chrome: PageChrome): string {
@@ -355,7 +362,11 @@ export function renderImportsPage(view: ImportsPageView, chrome: PageChrome): st
     view.source ? `Import of ${view.source}` : 'Imports',
     'imports',
     chrome,
-    html`<h1>${heading}</h1>${view.source ? html`<p><a href="/imports">All recent imports</a></p>` : ''}${body}`,
+    html`<h1>${heading}</h1>${view.source ? html`<p><a href="/imports">All recent imports</a></p>` : ''}${body}${
+      view.nextPage
+        ? html`<p><a href="/imports?page=${view.nextPage}&amp;limit=${view.limit ?? 20}">Older imports</a></p>`
+        : ''
+    }`,
   );
 }
 

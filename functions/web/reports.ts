@@ -34,6 +34,8 @@ export const importReportSchema = z.object({
   errorsTotal: optionalCount,
   errorsTruncated: z.boolean().optional().catch(undefined),
   ignoredColumns: z.array(z.string()).optional().catch(undefined),
+  /** How many columns were ignored, when the report lists only the first of them. */
+  ignoredColumnsTotal: optionalCount,
   startedAt: optionalText,
   finishedAt: optionalText,
   reason: optionalText,
@@ -58,4 +60,48 @@ export function parseImportReport(reportKey: string, text: string, lastModified?
     return { ...base, readable: false, problem: 'the report does not have the expected shape' };
   }
   return { ...base, readable: true, report: result.data };
+}
+
+export interface ReportBounds {
+  /** Rejected rows shown (the report's `errorsTotal` still counts them all). */
+  errors: number;
+  /** Ignored column names shown. */
+  columns: number;
+  /** Characters shown of one column name or one reason. */
+  text: number;
+}
+
+/** A list shows a glimpse of each report; the page of one import shows what the report holds. */
+export const LIST_BOUNDS: ReportBounds = { errors: 20, columns: 20, text: 200 };
+export const SINGLE_BOUNDS: ReportBounds = { errors: 1000, columns: 100, text: 500 };
+
+const clip = (text: string, length: number): string =>
+  text.length > length ? `${text.slice(0, length)}…` : text;
+
+/**
+ * A report cut to what one answer can carry. A CSV can name millions of columns or rows
+ * with megabytes of text; the dashboard shows the first few, says how many there were, and
+ * keeps every answer well under Lambda's 6 MB response limit.
+ */
+export function boundReport(report: ImportReport, bounds: ReportBounds): ImportReport {
+  const bounded: ImportReport = { ...report };
+  if (report.errors) {
+    bounded.errors = report.errors
+      .slice(0, bounds.errors)
+      .map((error) => ({ ...error, reason: clip(error.reason, bounds.text) }));
+    bounded.errorsTotal = report.errorsTotal ?? report.errors.length;
+    if (report.errors.length > bounds.errors) bounded.errorsTruncated = true;
+  }
+  if (report.ignoredColumns) {
+    bounded.ignoredColumns = report.ignoredColumns
+      .slice(0, bounds.columns)
+      .map((name) => clip(name, bounds.text));
+    bounded.ignoredColumnsTotal = report.ignoredColumnsTotal ?? report.ignoredColumns.length;
+  }
+  if (report.reason) bounded.reason = clip(report.reason, bounds.text);
+  return bounded;
+}
+
+export function boundEntry(entry: ImportReportEntry, bounds: ReportBounds): ImportReportEntry {
+  return entry.readable ? { ...entry, report: boundReport(entry.report, bounds) } : entry;
 }

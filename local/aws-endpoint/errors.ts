@@ -6,40 +6,35 @@
  */
 export class AwsApiError extends Error {
   override readonly name: string = 'AwsApiError';
-  readonly code: string;
   readonly status: number;
   /** `Sender` for the caller's mistakes, `Receiver` for ours. */
   readonly fault: 'Sender' | 'Receiver';
 
-  constructor(code: string, message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(
+    readonly code: string,
+    message: string,
+    options: { status?: number; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
-    this.code = code;
     this.status = options.status ?? 400;
     this.fault = this.status >= 500 ? 'Receiver' : 'Sender';
   }
 }
 
+type StepFunctionsErrorCode =
+  | 'StateMachineDoesNotExist'
+  | 'ExecutionAlreadyExists'
+  | 'ExecutionDoesNotExist'
+  | 'InvalidArn'
+  | 'InvalidName'
+  | 'InvalidExecutionInput'
+  | 'ValidationException';
+
 /** Thrown by a state machine runner to answer with a specific Step Functions error. */
 export class StepFunctionsApiError extends AwsApiError {
   override readonly name: string = 'StepFunctionsApiError';
 
-  constructor(
-    code:
-      | 'StateMachineDoesNotExist'
-      | 'ExecutionAlreadyExists'
-      | 'ExecutionDoesNotExist'
-      | 'InvalidArn'
-      | 'InvalidName'
-      | 'InvalidExecutionInput'
-      | 'ValidationException',
-    message: string,
-  ) {
+  constructor(code: StepFunctionsErrorCode, message: string) {
     super(code, message);
   }
 }
-
-/**
- * Bodies above this are refused before parsing. The largest legal request, a PublishBatch
- * of 256 KiB, is at most three times that once URL-encoded.
- */
-export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;

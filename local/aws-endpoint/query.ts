@@ -50,39 +50,25 @@ export function readMessageAttributes(
     const name = params.get(`${entry}.Name`);
     if (name === undefined) continue;
     const attribute: RawMessageAttribute = {};
-    const dataType = params.get(`${entry}.Value.DataType`);
-    const stringValue = params.get(`${entry}.Value.StringValue`);
-    const binaryValue = params.get(`${entry}.Value.BinaryValue`);
-    if (dataType !== undefined) attribute.DataType = dataType;
-    if (stringValue !== undefined) attribute.StringValue = stringValue;
-    if (binaryValue !== undefined) attribute.BinaryValue = binaryValue;
+    for (const field of ['DataType', 'StringValue', 'BinaryValue'] as const) {
+      const value = params.get(`${entry}.Value.${field}`);
+      if (value !== undefined) attribute[field] = value;
+    }
     attributes[name] = attribute;
   }
   return attributes;
 }
 
 /**
- * Escapes text for an XML element. Carriage returns and other control characters are
- * written as character references so the SDK's parser gives back exactly what was stored.
+ * Escapes text for an XML element, as character references: carriage returns and other
+ * control characters too, so that the SDK's parser gives back exactly what was stored.
  */
 export function escapeXml(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
-  return text.replace(/[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (char) => {
-    switch (char) {
-      case '&':
-        return '&amp;';
-      case '<':
-        return '&lt;';
-      case '>':
-        return '&gt;';
-      case '"':
-        return '&quot;';
-      case "'":
-        return '&apos;';
-      default:
-        return `&#${char.charCodeAt(0)};`;
-    }
-  });
+  return text.replace(
+    /[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
+    (char) => `&#${char.charCodeAt(0)};`,
+  );
 }
 
 /** `<tag>…</tag>`; text is escaped, nested elements are passed as arrays of already-built XML. */
@@ -95,13 +81,12 @@ export function element(tag: string, content: string | number | boolean | string
 export function queryResponse(
   action: string,
   namespace: string,
-  result: string[] | undefined,
+  result: string[],
   requestId: string,
 ): string {
-  const resultElement = result === undefined ? '' : element(`${action}Result`, result);
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${namespace}">` +
-    `${resultElement}${element('ResponseMetadata', [element('RequestId', requestId)])}</${action}Response>`
+    `${element(`${action}Result`, result)}${element('ResponseMetadata', [element('RequestId', requestId)])}</${action}Response>`
   );
 }
 

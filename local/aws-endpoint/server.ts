@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isRecord } from '../json-lines.ts';
 import { closeServer, type LocalService, listen, listening } from '../service.ts';
 import type { SnsOutboxEntry } from '../types.ts';
-import { AwsApiError, MAX_REQUEST_BYTES } from './errors.ts';
+import { AwsApiError } from './errors.ts';
 import { parseQueryParams, queryErrorResponse, queryResponse } from './query.ts';
 import { handleStepFunctionsOperation, type StateMachineRunner } from './sfn.ts';
 import { handleSnsAction, SNS_XML_NAMESPACE, SnsService } from './sns.ts';
@@ -12,6 +12,11 @@ import { handleSnsAction, SNS_XML_NAMESPACE, SnsService } from './sns.ts';
 export { AwsApiError, StepFunctionsApiError } from './errors.ts';
 export type { ExecutionDescription, StateMachineRunner, StateMachineSummary } from './sfn.ts';
 
+/**
+ * Bodies above this are refused before parsing. The largest legal request, a PublishBatch
+ * of 256 KiB, is at most three times that once URL-encoded.
+ */
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const JSON_TYPE = 'application/x-amz-json-1.0';
 const XML_TYPE = 'text/xml';
 

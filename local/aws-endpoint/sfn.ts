@@ -41,6 +41,8 @@ const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:(execution|express):[
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are not allowed in names
 const INVALID_NAME_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
+type Input = Record<string, unknown>;
+
 /**
  * One Step Functions operation (awsJson1_0), cut to what is called locally: StartExecution
  * and DescribeExecution (the import hand-off, `npm run rebuild-thumbnails`, the tests).
@@ -49,94 +51,67 @@ const INVALID_NAME_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\
 export function handleStepFunctionsOperation(
   runner: StateMachineRunner | undefined,
   operation: string,
-  input: Record<string, unknown>,
+  input: Input,
 ): Record<string, unknown> {
-  switch (operation) {
-    case 'StartExecution':
-      return startExecution(runner, input);
-    case 'DescribeExecution':
-      return describeExecution(runner, input);
-    default:
-      throw new AwsApiError('UnknownOperationException', `Unknown operation ${operation}`);
-  }
+  if (operation === 'StartExecution') return startExecution(runner, input);
+  if (operation === 'DescribeExecution') return describeExecution(runner, input);
+  throw new AwsApiError('UnknownOperationException', `Unknown operation ${operation}`);
 }
 
-function startExecution(
-  runner: StateMachineRunner | undefined,
-  input: Record<string, unknown>,
-): Record<string, unknown> {
-  const arn = stringField(input, 'stateMachineArn');
+function startExecution(runner: StateMachineRunner | undefined, input: Input): Record<string, unknown> {
+  const arn = stringField(input, 'stateMachineArn', true);
   if (!STATE_MACHINE_ARN.test(arn)) throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
   if (runner === undefined || !runner.list().some((machine) => machine.arn === arn)) {
     throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
   }
-  const name = optionalStringField(input, 'name');
+  const name = stringField(input, 'name');
   if (name !== undefined && (name.length === 0 || name.length > 80 || INVALID_NAME_CHARACTER.test(name))) {
     throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
   }
-  const inputText = optionalStringField(input, 'input') ?? '{}';
-  if (Buffer.byteLength(inputText, 'utf8') > MAX_INPUT_BYTES) {
-    throw new StepFunctionsApiError(
-      'InvalidExecutionInput',
-      'Invalid State Machine Execution Input: Input is too large',
-    );
-  }
+  const text = stringField(input, 'input') ?? '{}';
+  const invalidInput = (why: string) =>
+    new StepFunctionsApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: ${why}`);
+  if (Buffer.byteLength(text, 'utf8') > MAX_INPUT_BYTES) throw invalidInput('Input is too large');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(inputText);
+    parsed = JSON.parse(text);
   } catch {
-    throw new StepFunctionsApiError(
-      'InvalidExecutionInput',
-      `Invalid State Machine Execution Input: '${inputText.slice(0, 100)}'`,
-    );
+    throw invalidInput(`'${text.slice(0, 100)}'`);
   }
   const started = runner.start(arn, parsed, name);
   return { executionArn: started.executionArn, startDate: epochSeconds(started.startDate) };
 }
 
-function describeExecution(
-  runner: StateMachineRunner | undefined,
-  input: Record<string, unknown>,
-): Record<string, unknown> {
-  const arn = stringField(input, 'executionArn');
+function describeExecution(runner: StateMachineRunner | undefined, input: Input): Record<string, unknown> {
+  const arn = stringField(input, 'executionArn', true);
   if (!EXECUTION_ARN.test(arn)) throw new StepFunctionsApiError('InvalidArn', `Invalid Arn: '${arn}'`);
   const execution = runner?.describe(arn);
   if (execution === undefined) {
     throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
   }
-  const { stopDate, output, error, cause } = execution;
+  const { startDate, stopDate, output } = execution;
   return {
-    executionArn: execution.executionArn,
-    stateMachineArn: execution.stateMachineArn,
-    name: execution.name,
-    status: execution.status,
-    startDate: epochSeconds(execution.startDate),
+    ...execution,
+    startDate: epochSeconds(startDate),
     ...(stopDate === undefined ? {} : { stopDate: epochSeconds(stopDate) }),
-    input: execution.input,
     inputDetails: { included: true },
-    ...(output === undefined ? {} : { output, outputDetails: { included: true } }),
-    ...(error === undefined ? {} : { error }),
-    ...(cause === undefined ? {} : { cause }),
+    ...(output === undefined ? {} : { outputDetails: { included: true } }),
   };
 }
 
-function stringField(input: Record<string, unknown>, name: string): string {
-  const value = optionalStringField(input, name);
-  if (value === undefined) {
+function stringField(input: Input, name: string, required: true): string;
+function stringField(input: Input, name: string): string | undefined;
+function stringField(input: Input, name: string, required = false): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) {
+    if (!required) return undefined;
     throw new StepFunctionsApiError(
       'ValidationException',
       `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
     );
   }
-  return value;
-}
-
-function optionalStringField(input: Record<string, unknown>, name: string): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
+  if (typeof value !== 'string')
     throw new AwsApiError('SerializationException', `Expected a string for ${name}`);
-  }
   return value;
 }
 

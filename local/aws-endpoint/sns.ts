@@ -3,38 +3,18 @@ import { join } from 'node:path';
 import { appendJsonLine, isRecord, loadJsonLines } from '../json-lines.ts';
 import type { SnsOutboxEntry } from '../types.ts';
 import { AwsApiError } from './errors.ts';
-import {
-  element,
-  indexedPrefixes,
-  type QueryParams,
-  type RawMessageAttribute,
-  readMessageAttributes,
-} from './query.ts';
+import { element, indexedPrefixes, type QueryParams, readMessageAttributes } from './query.ts';
 import {
   invalidParameter,
   MAX_MESSAGE_BYTES,
   messageSize,
-  type SnsMessageAttribute,
   validateBatchShape,
   validateMessageAttributes,
   validateMessageBody,
   validateSubject,
 } from './sns-validation.ts';
 
-export interface PublishInput {
-  subject?: string | undefined;
-  message?: string | undefined;
-  messageAttributes: Record<string, RawMessageAttribute>;
-}
-
-export interface BatchEntryInput extends PublishInput {
-  id?: string | undefined;
-}
-
-export interface BatchResult {
-  successful: { id: string; messageId: string }[];
-  failed: { id: string; code: string; message: string; senderFault: boolean }[];
-}
+export const SNS_XML_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
 
 export interface SnsServiceConfig {
   region: string;
@@ -43,14 +23,8 @@ export interface SnsServiceConfig {
   onSnsMessage?: ((entry: SnsOutboxEntry) => void) | undefined;
 }
 
-interface PreparedMessage {
-  subject: string | undefined;
-  message: string;
-  messageAttributes: Record<string, SnsMessageAttribute>;
-  size: number;
-}
-
-export const SNS_XML_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/';
+/** A message checked and ready to store: the outbox entry but for its id and time. */
+type Checked = Omit<SnsOutboxEntry, 'timestamp' | 'messageId'> & { size: number };
 
 /**
  * The local SNS: the topics serverless.yml declares, created at every start, and every
@@ -85,78 +59,92 @@ export class SnsService {
     return [...this.#topicArns];
   }
 
-  publish(topicArn: string | undefined, input: PublishInput): { messageId: string } {
-    const topic = this.#topic(topicArn);
-    return { messageId: this.#record(topic, this.#prepare(input)) };
+  /** Every message published so far, also those of earlier runs with the same data directory. */
+  messages(): SnsOutboxEntry[] {
+    return structuredClone(this.#messages);
+  }
+
+  /** Publish: returns the message id. */
+  publish(topicArn: string | undefined, params: QueryParams, prefix = ''): string {
+    return this.#store(this.#check(this.#topic(topicArn), params, prefix));
   }
 
   /**
    * PublishBatch: request-level problems (too many entries, bad or duplicate ids, too long
    * altogether, unknown topic) fail the whole call; an invalid entry fails alone.
    */
-  publishBatch(topicArn: string | undefined, entries: BatchEntryInput[]): BatchResult {
+  publishBatch(topicArn: string | undefined, params: QueryParams): string[] {
     const topic = this.#topic(topicArn);
-    validateBatchShape(entries.map((entry) => entry.id));
-    let total = 0;
-    const prepared = entries.map((entry) => {
+    const members = indexedPrefixes(params, 'PublishBatchRequestEntries.member');
+    const ids = members.map((member) => params.get(`${member}.Id`));
+    validateBatchShape(ids);
+    const checked = members.map((member) => {
       try {
-        const message = this.#prepare(entry);
-        total += message.size;
-        return { id: entry.id as string, message };
+        return this.#check(topic, params, `${member}.`);
       } catch (error) {
-        if (!(error instanceof AwsApiError)) throw error;
-        total += Buffer.byteLength(entry.message ?? '', 'utf8');
-        return { id: entry.id as string, error };
+        if (error instanceof AwsApiError) return error;
+        throw error;
       }
     });
+    const total = checked.reduce(
+      (sum, entry, index) =>
+        sum +
+        (entry instanceof AwsApiError
+          ? Buffer.byteLength(params.get(`${members[index]}.Message`) ?? '')
+          : entry.size),
+      0,
+    );
     if (total > MAX_MESSAGE_BYTES) {
       throw new AwsApiError(
         'BatchRequestTooLong',
         'The length of all the messages put together is more than the limit.',
       );
     }
-    const result: BatchResult = { successful: [], failed: [] };
-    for (const { id, message, error } of prepared) {
-      if (message !== undefined) result.successful.push({ id, messageId: this.#record(topic, message) });
-      else if (error !== undefined) {
-        const { code, fault } = error;
-        result.failed.push({ id, code, message: error.message, senderFault: fault === 'Sender' });
+    const successful: string[] = [];
+    const failed: string[] = [];
+    checked.forEach((entry, index) => {
+      const id = element('Id', ids[index]);
+      if (entry instanceof AwsApiError) {
+        const { code, message, fault } = entry;
+        const details = [
+          element('Code', code),
+          element('Message', message),
+          element('SenderFault', fault === 'Sender'),
+        ];
+        failed.push(element('member', [id, ...details]));
+      } else {
+        successful.push(element('member', [id, element('MessageId', this.#store(entry))]));
       }
-    }
-    return result;
-  }
-
-  /** Every message published so far, also those of earlier runs with the same data directory. */
-  messages(): SnsOutboxEntry[] {
-    return structuredClone(this.#messages);
+    });
+    return [element('Successful', successful), element('Failed', failed)];
   }
 
   #topic(topicArn: string | undefined): string {
     if (topicArn === undefined || !/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+$/.test(topicArn)) {
       throw invalidParameter('TopicArn');
     }
-    if (!this.#topicArns.has(topicArn)) {
+    if (!this.#topicArns.has(topicArn))
       throw new AwsApiError('NotFound', 'Topic does not exist', { status: 404 });
-    }
     return topicArn;
   }
 
-  #prepare(input: PublishInput): PreparedMessage {
-    validateSubject(input.subject);
-    const message = validateMessageBody(input.message);
-    const messageAttributes = validateMessageAttributes(input.messageAttributes);
+  /** The message at `prefix` (`Message`, `Subject`, `MessageAttributes.entry.N`), checked. */
+  #check(topicArn: string, params: QueryParams, prefix: string): Checked {
+    const subject = params.get(`${prefix}Subject`);
+    validateSubject(subject);
+    const message = validateMessageBody(params.get(`${prefix}Message`));
+    const messageAttributes = validateMessageAttributes(
+      readMessageAttributes(params, `${prefix}MessageAttributes.entry`),
+    );
     const size = messageSize(message, messageAttributes);
     if (size > MAX_MESSAGE_BYTES) throw invalidParameter('Message too long');
-    return { subject: input.subject, message, messageAttributes, size };
+    return { topicArn, ...(subject === undefined ? {} : { subject }), message, messageAttributes, size };
   }
 
   /** Stores the message and returns its id. */
-  #record(topicArn: string, prepared: PreparedMessage): string {
+  #store({ size: _size, ...checked }: Checked): string {
     const entry: SnsOutboxEntry = {
-      topicArn,
-      ...(prepared.subject === undefined ? {} : { subject: prepared.subject }),
-      message: prepared.message,
-      messageAttributes: prepared.messageAttributes,
+      ...checked,
       timestamp: new Date().toISOString(),
       messageId: randomUUID(),
     };
@@ -185,39 +173,11 @@ export function handleSnsAction(sns: SnsService, action: string, params: QueryPa
           sns.topicArns().map((arn) => element('member', [element('TopicArn', arn)])),
         ),
       ];
-    case 'Publish': {
-      const { messageId } = sns.publish(params.get('TopicArn') ?? params.get('TargetArn'), {
-        subject: params.get('Subject'),
-        message: params.get('Message'),
-        messageAttributes: readMessageAttributes(params, 'MessageAttributes.entry'),
-      });
-      return [element('MessageId', messageId)];
-    }
+    case 'Publish':
+      return [element('MessageId', sns.publish(params.get('TopicArn') ?? params.get('TargetArn'), params))];
     case 'PublishBatch':
-      return publishBatch(sns, params);
+      return sns.publishBatch(params.get('TopicArn'), params);
     default:
       throw new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
   }
-}
-
-function publishBatch(sns: SnsService, params: QueryParams): string[] {
-  const entries = indexedPrefixes(params, 'PublishBatchRequestEntries.member').map((member) => ({
-    id: params.get(`${member}.Id`),
-    subject: params.get(`${member}.Subject`),
-    message: params.get(`${member}.Message`),
-    messageAttributes: readMessageAttributes(params, `${member}.MessageAttributes.entry`),
-  }));
-  const result = sns.publishBatch(params.get('TopicArn'), entries);
-  const successful = result.successful.map((entry) =>
-    element('member', [element('Id', entry.id), element('MessageId', entry.messageId)]),
-  );
-  const failed = result.failed.map((entry) =>
-    element('member', [
-      element('Id', entry.id),
-      element('Code', entry.code),
-      element('Message', entry.message),
-      element('SenderFault', entry.senderFault),
-    ]),
-  );
-  return [element('Successful', successful), element('Failed', failed)];
 }

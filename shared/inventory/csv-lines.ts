@@ -9,6 +9,9 @@
 export const LF = 0x0a;
 export const CR = 0x0d;
 
+/** What ends a record outside quotes: one of the three, the same throughout a file. */
+export type RecordDelimiter = '\n' | '\r\n' | '\r';
+
 /**
  * Whether a code unit ends a line, given the one before it (-1 at the start). CR and LF are
  * the same in UTF-8 bytes and UTF-16 code units, so this reads either.

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { type CsvError, parse } from 'csv-parse';
-import { LineBreakCounter, lineBreaksIn } from './csv-lines.ts';
+import { LineBreakCounter, lineBreaksIn, type RecordDelimiter } from './csv-lines.ts';
 import { InventoryFileRejectedError } from './errors.ts';
 
 /** The longest record accepted, in characters; longer is malformed (e.g. an unclosed quote). */
@@ -156,9 +156,16 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
  * error is raised once exactly those records have been handed out.
  *
  * `firstLine` is the file line of the first character of `text` (1 for a whole file; the
- * Step Functions path passes the line a byte range starts on).
+ * Step Functions path passes the line a byte range starts on). The record delimiter is the
+ * first line break outside quotes, unless `recordDelimiter` says which it is (a byte range
+ * gets its file's: the range's own first line break could be data, in a file with mixed
+ * line endings).
  */
-export async function* readCsvRecords(text: AsyncIterable<string>, firstLine = 1): AsyncGenerator<CsvRecord> {
+export async function* readCsvRecords(
+  text: AsyncIterable<string>,
+  firstLine = 1,
+  recordDelimiter?: RecordDelimiter,
+): AsyncGenerator<CsvRecord> {
   let failure: { error: CsvError; afterRecords: number } | undefined;
   const parser = parse({
     relax_column_count: true,
@@ -167,6 +174,7 @@ export async function* readCsvRecords(text: AsyncIterable<string>, firstLine = 1
     // Bounds memory when a quote is never closed (the parser would otherwise buffer the rest
     // of the file as one field). Valid rows are a few KB: keys are capped at 3 KB together.
     max_record_size: MAX_RECORD_CHARACTERS,
+    ...(recordDelimiter ? { record_delimiter: recordDelimiter } : {}),
     skip_records_with_error: true,
     on_skip: (error) => {
       if (error && !failure) {

@@ -1,3 +1,4 @@
+import type { RecordDelimiter } from './csv-lines.ts';
 import { type CsvRecord, decodeUtf8, innerLineBreaks, readCsvRecords } from './csv-records.ts';
 import { emptyFileError } from './errors.ts';
 import { KeySet, keyFingerprint } from './key-set.ts';
@@ -20,6 +21,8 @@ export interface ImportRowsOptions {
   header?: readonly string[];
   /** The file line `source` starts on (1 for a whole file). */
   firstLine?: number;
+  /** The file's record delimiter, when `source` is a byte range of it (see `readCsvRecords`). */
+  recordDelimiter?: RecordDelimiter;
   sink: RowSink;
   errors: RowErrorLog;
   /** Asked every few hundred rows; true stops the import cleanly (time is running out). */
@@ -61,7 +64,7 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
   let lastLine = firstLine - 1;
   let stopped = false;
 
-  const records = readCsvRecords(decodeUtf8(options.source, firstLine), firstLine);
+  const records = readCsvRecords(decodeUtf8(options.source, firstLine), firstLine, options.recordDelimiter);
   try {
     for await (const record of records) {
       if (isBlank(record)) continue;

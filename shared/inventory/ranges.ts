@@ -18,7 +18,7 @@
  * Ranges never include the header: it is parsed once and handed to every range, and the
  * first range starts right after it. A byte-order mark only ever precedes the header.
  */
-import { CR, endsLine, LF } from './csv-lines.ts';
+import { CR, endsLine, LF, type RecordDelimiter } from './csv-lines.ts';
 
 export interface ByteRange {
   /** Position in the plan, from 0. */
@@ -39,6 +39,8 @@ export interface RangePlan {
   ranges: ByteRange[];
   /** Total bytes scanned. */
   bytes: number;
+  /** The file's record delimiter, once a record has ended: every range is read with it. */
+  recordDelimiter?: RecordDelimiter;
   /** True when the file ends inside a quoted field: the parser would reject it. */
   unterminatedQuote: boolean;
   /** The line the unterminated quoted field starts on. */
@@ -56,6 +58,7 @@ export class HeaderTooLargeError extends Error {
 }
 
 type Delimiter = 'lf' | 'crlf' | 'cr';
+const DELIMITERS: Record<Delimiter, RecordDelimiter> = { lf: '\n', crlf: '\r\n', cr: '\r' };
 
 /**
  * Feed the file's bytes in order with `push`, then call `finish`. Memory is the header plus
@@ -144,6 +147,7 @@ export class RangePlanner {
       dataFirstLine: this.#dataFirstLine,
       ranges: this.#ranges,
       bytes: this.#offset,
+      ...(this.#delimiter ? { recordDelimiter: DELIMITERS[this.#delimiter] } : {}),
       unterminatedQuote: this.#inQuotes,
       ...(this.#inQuotes ? { unterminatedQuoteLine: this.#quoteOpenedOnLine } : {}),
     };

@@ -78,7 +78,8 @@ export function createApiControllers(config: WebConfig, reads: WebReads) {
 
   const apiImports: Controller = async (event) => {
     const query = parseOrBadRequest(importsQuerySchema, queryOf(event));
-    return jsonResponse({ reports: await reads.importReports(query) });
+    const { entries, nextPage } = await reads.importReports(query);
+    return jsonResponse({ reports: entries, ...(nextPage ? { nextPage } : {}) });
   };
 
   return { apiStores, apiStoreItems, apiImports };

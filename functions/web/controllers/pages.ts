@@ -59,10 +59,13 @@ export function createPageControllers(config: WebConfig, reads: WebReads, imageI
 
   const importsPage: Controller = async (event) => {
     const query = parseOrBadRequest(importsQuerySchema, queryOf(event));
-    const entries = await reads.importReports(query);
-    return htmlResponse(
-      renderImportsPage({ entries, ...(query.source ? { source: query.source } : {}) }, chromeFor(event)),
-    );
+    const { entries, nextPage } = await reads.importReports(query);
+    const view = {
+      entries,
+      ...(query.source ? { source: query.source } : {}),
+      ...(nextPage ? { nextPage, limit: query.limit } : {}),
+    };
+    return htmlResponse(renderImportsPage(view, chromeFor(event)));
   };
 
   return { dashboardPage, storePage, importsPage };

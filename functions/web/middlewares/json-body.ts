@@ -45,6 +45,10 @@ export function jsonBody(options: JsonBodyOptions): MiddlewareObj<HttpEvent, Htt
     if (bodyByteLength(request.event) > options.maxBytes) {
       throw new HttpProblemError(413, 'Content Too Large', `The ${options.what} is too large.`);
     }
+    // Media types are case-insensitive (RFC 9110 §8.3.1); the library's check is not.
+    const headers = request.event.headers;
+    const contentType = headers?.['content-type'];
+    if (headers && contentType) headers['content-type'] = contentType.toLowerCase();
     try {
       await parser.before?.(request);
     } catch (error) {

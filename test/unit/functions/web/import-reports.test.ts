@@ -34,7 +34,7 @@ describe('import reports', () => {
     }));
 
     // Act
-    const entries = await listRecentImportReports(s3, 'uploads', 10, 2);
+    const { entries } = await listRecentImportReports(s3, 'uploads', 10, 2);
 
     // Assess
     expect(mock.commandCalls(ListObjectsV2Command)).toHaveLength(2);
@@ -56,7 +56,7 @@ describe('import reports', () => {
     mock.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'gone', $metadata: {} }));
 
     // Act
-    const entries = await listRecentImportReports(s3, 'uploads', 10);
+    const { entries } = await listRecentImportReports(s3, 'uploads', 10);
 
     // Assess
     expect(entries).toEqual([]);
@@ -80,5 +80,60 @@ describe('import reports', () => {
     expect(found).toMatchObject({ readable: true, report: { source: { key: 'inventory/a.csv' } } });
     expect(missing).toBeUndefined();
     expect(mock.commandCalls(GetObjectCommand)).toHaveLength(1);
+  });
+
+  it('shows a report larger than it reads as unreadable, without reading it', async () => {
+    // Prepare
+    const { s3 } = testClients();
+    const mock = mockClient(s3);
+    mock.on(ListObjectsV2Command).resolves({
+      Contents: [
+        {
+          Key: 'reports/inventory/inventory/huge.csv.json',
+          LastModified: new Date(),
+          Size: 80 * 1024 * 1024,
+        },
+      ],
+    });
+
+    // Act
+    const { entries } = await listRecentImportReports(s3, 'uploads', 10);
+
+    // Assess
+    expect(mock.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        readable: false,
+        problem: 'the report is 80.0 MB, more than the 1 MB the dashboard reads',
+      }),
+    ]);
+  });
+
+  it('pages the reports newest first and says which page comes next', async () => {
+    // Prepare
+    const { s3 } = testClients();
+    const mock = mockClient(s3);
+    mock.on(ListObjectsV2Command).resolves({
+      Contents: [1, 2, 3, 4, 5].map((day) => ({
+        Key: `reports/inventory/inventory/${day}.csv.json`,
+        LastModified: new Date(`2025-01-0${day}T00:00:00Z`),
+      })),
+    });
+    mock.on(GetObjectCommand).callsFake((input: { Key: string }) => ({
+      Body: body(report(input.Key.replace('reports/inventory/', '').replace(/\.json$/, ''))),
+    }));
+
+    // Act
+    const first = await listRecentImportReports(s3, 'uploads', 2, 5, 1);
+    const last = await listRecentImportReports(s3, 'uploads', 2, 5, 3);
+
+    // Assess
+    expect(first.entries.map((entry) => entry.reportKey)).toEqual([
+      'reports/inventory/inventory/5.csv.json',
+      'reports/inventory/inventory/4.csv.json',
+    ]);
+    expect(first.nextPage).toBe(2);
+    expect(last.entries.map((entry) => entry.reportKey)).toEqual(['reports/inventory/inventory/1.csv.json']);
+    expect(last.nextPage).toBeUndefined();
   });
 });

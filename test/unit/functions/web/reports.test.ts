@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseImportReport } from '../../../../functions/web/reports.ts';
+import { boundReport, LIST_BOUNDS, parseImportReport } from '../../../../functions/web/reports.ts';
 
 describe('reading an import report', () => {
   it('reads a report leniently: unknown fields ignored, a wrongly typed optional field dropped', () => {
@@ -41,5 +41,26 @@ describe('reading an import report', () => {
       readable: false,
       problem: 'the report does not have the expected shape',
     });
+  });
+
+  it('bounds what one report shows: the first rows and columns, each clipped, with the totals', () => {
+    // Prepare: a header of 10,000 empty columns and 5,000 rejected rows with long reasons.
+    const report = {
+      source: { key: 'inventory/wide.csv' },
+      status: 'completed_with_errors',
+      errors: Array.from({ length: 5000 }, (_, index) => ({ line: index + 2, reason: 'x'.repeat(10_000) })),
+      errorsTotal: 5000,
+      ignoredColumns: Array.from({ length: 10_000 }, () => ''),
+    };
+
+    // Act
+    const bounded = boundReport(report, LIST_BOUNDS);
+
+    // Assess
+    expect(bounded.errors).toHaveLength(20);
+    expect(bounded.errors?.[0]?.reason).toHaveLength(201);
+    expect(bounded).toMatchObject({ errorsTotal: 5000, errorsTruncated: true, ignoredColumnsTotal: 10_000 });
+    expect(bounded.ignoredColumns).toHaveLength(20);
+    expect(JSON.stringify(bounded).length).toBeLessThan(10_000);
   });
 });

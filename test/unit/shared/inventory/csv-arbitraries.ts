@@ -49,22 +49,40 @@ const quotedField = fc
     return { text: `"${inner}"`, fields: [inner.replaceAll('""', '"')] };
   });
 
+/**
+ * An unquoted field with a line break in it that a file with mixed line endings has (a lone
+ * CR in an LF file…). Whether it is data or the record's end depends on the file's delimiter,
+ * so files with these say nothing of what their records parse to (`records` is unreliable).
+ */
+const strayBreakField = fc
+  .tuple(plainText, fc.constantFrom('\r', '\n', '\r\n'), plainText)
+  .map(([before, lineBreak, after]): GeneratedRecord => {
+    const value = `${before}${lineBreak}${after}`;
+    return { text: value, fields: [value] };
+  });
+
 const field = fc.oneof({ arbitrary: unquotedField, weight: 3 }, { arbitrary: quotedField, weight: 2 });
 
 /** A record of one to four fields; a single empty unquoted field is a blank line. */
-const record = fc.array(field, { minLength: 1, maxLength: 4 }).map(
-  (fields): GeneratedRecord => ({
-    text: fields.map((f) => f.text).join(','),
-    fields: fields.flatMap((f) => f.fields),
-  }),
-);
+const recordOf = (fieldArbitrary: fc.Arbitrary<GeneratedRecord>) =>
+  fc.array(fieldArbitrary, { minLength: 1, maxLength: 4 }).map(
+    (fields): GeneratedRecord => ({
+      text: fields.map((f) => f.text).join(','),
+      fields: fields.flatMap((f) => f.fields),
+    }),
+  );
 
 const blankLine: fc.Arbitrary<GeneratedRecord> = fc.constant({ text: '', fields: [''] });
 
 const physicalLineBreaks = (text: string): number => text.match(/\r\n|\r|\n/g)?.length ?? 0;
 
-export const csvFile = (options: { maxRecords?: number } = {}): fc.Arbitrary<GeneratedFile> =>
-  fc
+export const csvFile = (
+  options: { maxRecords?: number; strayLineBreaks?: boolean } = {},
+): fc.Arbitrary<GeneratedFile> => {
+  const record = recordOf(
+    options.strayLineBreaks ? fc.oneof(field, { arbitrary: strayBreakField, weight: 1 }) : field,
+  );
+  return fc
     .record({
       delimiter: fc.constantFrom('\n' as const, '\r\n' as const, '\r' as const),
       bom: fc.boolean(),
@@ -97,6 +115,7 @@ export const csvFile = (options: { maxRecords?: number } = {}): fc.Arbitrary<Gen
       });
       return { text, bytes: encoder.encode(text), delimiter, records: kept, starts, lines, boundaries };
     });
+};
 
 /** Chunk sizes to feed a reader with, so that chunk edges fall everywhere (inside a CRLF, a character). */
 export const chunkSize = fc.integer({ min: 1, max: 17 });

@@ -62,7 +62,11 @@ export async function rangeRecords(
     const slice = bytes.subarray(range.start, range.end);
     out.push(
       ...(await collect(
-        readCsvRecords(decodeUtf8(bytesOf(slice, chunkSize), range.firstLine), range.firstLine),
+        readCsvRecords(
+          decodeUtf8(bytesOf(slice, chunkSize), range.firstLine),
+          range.firstLine,
+          result.recordDelimiter,
+        ),
       )),
     );
   }

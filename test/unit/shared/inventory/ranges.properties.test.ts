@@ -6,7 +6,7 @@ import { chunkSize, csvFile, type GeneratedFile } from './csv-arbitraries.ts';
 import { bytesOf, collect, plan, rangeRecords, wholeFileRecords } from './helpers.ts';
 
 // Small files, a few hundred runs: seconds, and every quoting and line-ending rule met often.
-const runs = { numRuns: 200 };
+const runs = { numRuns: 4000 };
 
 /** The import's header is its first record that is not blank. */
 const headerIndex = (file: GeneratedFile): number =>
@@ -55,6 +55,24 @@ describe('RangePlanner on generated files', () => {
 
         // Assess
         expect(result.unterminatedQuote).toBe(false);
+        expect(await rangeRecords(file.bytes, result, size)).toEqual(
+          await wholeFileRecords(file.bytes, size),
+        );
+      }),
+      runs,
+    );
+  });
+
+  it('gives the same records range by range for files with mixed line endings too', async () => {
+    const mixed = csvFile({ strayLineBreaks: true }).chain((file) =>
+      fc.record({ file: fc.constant(file), rangeBytes: fc.integer({ min: 1, max: file.bytes.length + 2 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(mixed, chunkSize, async ({ file, rangeBytes }, size) => {
+        // Act
+        const result = plan(file.bytes, rangeBytes, size);
+
+        // Assess
         expect(await rangeRecords(file.bytes, result, size)).toEqual(
           await wholeFileRecords(file.bytes, size),
         );

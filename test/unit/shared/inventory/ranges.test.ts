@@ -171,6 +171,32 @@ describe('RangePlanner', () => {
     expect(result.ranges).toHaveLength(3);
     expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
   });
+
+  it('takes as the header the first record that is not blank once parsed, as the import does', async () => {
+    // Prepare: a quoted space and a lone comma are blank; a quoted quote is not.
+    const content = '" ",\t\n""""\nstore,item,count\ns1,a,1\n';
+
+    // Act
+    const result = plan(content, 1, 2);
+
+    // Assess
+    expect(header(result)).toBe('""""');
+    expect(result.dataFirstLine).toBe(3);
+    expect(await rangeRecords(content, result)).toEqual(await wholeFileRecords(content));
+  });
+
+  it('counts a line break in unquoted data as the reader does (a file with mixed line endings)', async () => {
+    // Prepare: LF-delimited, with a lone CR and a CRLF inside unquoted cells.
+    const content = 'store,item,count\ns1,a\rb,1\ns1,c,2\ns1,d\r\ns1,e,3\n';
+
+    // Act
+    const result = plan(content, 1, 3);
+
+    // Assess
+    const expected = await wholeFileRecords(content);
+    expect(expected.map((record) => record.line)).toEqual([2, 4, 5, 7]);
+    expect(await rangeRecords(content, result)).toEqual(expected);
+  });
 });
 
 describe('coalesceRanges', () => {

@@ -48,6 +48,18 @@ describe('JSON request bodies', () => {
     expect(large.headers['content-type']).toBe('application/problem+json');
   });
 
+  it('takes the media type in any case, as HTTP defines it', async () => {
+    // Prepare
+    const { handler } = makeHandler();
+    const body = JSON.stringify({ kind: 'inventory', filename: 'a.csv' });
+
+    // Act
+    const response = await call(handler, post(body, { 'content-type': 'Application/JSON; Charset=UTF-8' }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+  });
+
   it('reads a base64-encoded body', async () => {
     // Prepare
     const { handler } = makeHandler();
