@@ -36,14 +36,13 @@ function assertSamePorts(requested: LocalCloudOptions['ports']): void {
   );
 }
 
-interface Setting {
-  options: LocalCloudOptions;
-  dataDir: string;
-  /** Where state that `inMemory` keeps in memory goes, if anywhere. */
-  stateDir: string | undefined;
-  stack: StackResources;
-  verbose: boolean;
-  log: (line: string) => void;
+/** What every part is started with. `stateDir` is where state goes that `inMemory` keeps in memory. */
+type Setting = ReturnType<typeof settingOf>;
+
+function settingOf(options: LocalCloudOptions, dataDir: string, stack: StackResources) {
+  const verbose = options.verbose ?? false;
+  const log = verbose ? (line: string) => console.log(`[local] ${line}`) : () => undefined;
+  return { options, dataDir, stateDir: options.inMemory ? undefined : dataDir, stack, verbose, log };
 }
 
 /**
@@ -58,24 +57,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   if (options.clean) await rm(dataDir, { recursive: true, force: true });
   await mkdir(join(dataDir, 's3'), { recursive: true });
   await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
-  const verbose = options.verbose ?? false;
-  const log = verbose ? (line: string) => console.log(`[local] ${line}`) : () => undefined;
   const config = await loadServiceConfig(LOCAL_STAGE, LOCAL_REGION);
-  const account = {
-    region: LOCAL_REGION,
-    accountId: LOCAL_ACCOUNT_ID,
-    stackName: `${config.service}-${LOCAL_STAGE}`,
-  };
-  const stack = new StackResources(config, account);
-  const stateDir = options.inMemory ? undefined : dataDir;
+  const stackName = `${config.service}-${LOCAL_STAGE}`;
+  const stack = new StackResources(config, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, stackName });
+  const setting = settingOf(options, dataDir, stack);
   const services: LocalService[] = [];
   try {
-    const parts = await startParts({ options, dataDir, stateDir, stack, verbose, log }, services);
+    const parts = await startParts(setting, services);
     await writeFile(join(dataDir, 'endpoints.json'), `${JSON.stringify(parts.endpoints, null, 2)}\n`);
     firstCloudPorts ??= Object.assign({}, ...services.map((service) => service.ports));
     return localCloud(parts);
   } catch (error) {
-    await stopAll(services, log);
+    await stopAll(services, setting.log);
     throw error;
   }
 }
@@ -87,22 +80,20 @@ async function startParts(setting: Setting, services: LocalService[]) {
   let dispatchS3 = (_record: S3EventRecord): void => undefined;
   const functionNamed = (key: string) => functions?.byKey.get(key);
   const runner = createStateMachineRunner({ ...setting, functionNamed, dataDir: stateDir });
-  const queueNames = stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => stack.getAtt(id, 'QueueName'));
-  const failureQueues = new FailureQueues(join(dataDir, 'failures'), queueNames);
+  const queues = Object.fromEntries(
+    stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => [id, stack.getAtt(id, 'QueueName')]),
+  );
+  const failureQueues = new FailureQueues(join(dataDir, 'failures'), Object.values(queues));
   const [dynamoDb, aws, s3] = await startEmulators(setting, runner, services, (record) => dispatchS3(record));
   await createTables(dynamoDb.client, stack);
   const urls = { s3: s3.url, dynamodb: dynamoDb.url, aws: aws.url };
-  functions = await loadFunctions({
-    ...setting,
-    keys: options.functions,
-    urls,
-    credentials: LOCAL_CREDENTIALS,
-  });
+  const credentials = LOCAL_CREDENTIALS;
+  functions = await loadFunctions({ ...setting, keys: options.functions, urls, credentials });
   const triggers = startTriggers({
     ...setting,
     functions: functions.byKey,
     streamsEndpoint: dynamoDb.url,
-    credentials: LOCAL_CREDENTIALS,
+    credentials,
     failureQueues,
     dataDir: stateDir,
     asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [200, 400],
@@ -110,20 +101,11 @@ async function startParts(setting: Setting, services: LocalService[]) {
   services.push(triggers);
   dispatchS3 = (record) => triggers.dispatchS3(record);
   const routes = httpRoutes(functions.byKey.values());
-  const http = await startHttpApi({
-    port: options.ports?.http ?? 0,
-    routes,
-    accountId: LOCAL_ACCOUNT_ID,
-    log,
-  });
+  const port = options.ports?.http ?? 0;
+  const http = await startHttpApi({ port, routes, accountId: LOCAL_ACCOUNT_ID, log });
   services.push(http);
-  const endpoints = endpointsOf(stack, runner, {
-    s3: s3.url,
-    dynamodb: dynamoDb.url,
-    sns: aws.url,
-    http: http.url,
-  });
-  return { ...setting, services, aws, functions, triggers, runner, failureQueues, endpoints };
+  const endpoints = endpointsOf(stack, runner, { ...urls, sns: aws.url, http: http.url });
+  return { ...setting, services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
 }
 
 /** The emulators, started side by side: DynamoDB Local (a JVM) takes the longest. */
@@ -134,26 +116,21 @@ function startEmulators(
   onS3Event: (record: S3EventRecord) => void,
 ): Promise<[DynamoDbStandIn, AwsEndpoint, S3StandIn]> {
   const ports = options.ports ?? {};
+  const account = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, credentials: LOCAL_CREDENTIALS };
   return startTogether<[DynamoDbStandIn, AwsEndpoint, S3StandIn]>(services, [
-    startDynamoDb({
-      port: ports.dynamodb ?? 0,
-      dbPath: stateDir && join(stateDir, 'dynamodb'),
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
+    startDynamoDb({ ...account, port: ports.dynamodb ?? 0, dbPath: stateDir && join(stateDir, 'dynamodb') }),
     startAwsEndpoint({
+      ...account,
       port: ports.aws ?? 0,
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
       dataDir,
       topics: stack.resourcesOfType('AWS::SNS::Topic').map(([id]) => stack.getAtt(id, 'TopicName')),
       stateMachines: runner,
       onSnsMessage: verbose ? printSnsMessage : undefined,
     }),
     startS3({
+      ...account,
       port: ports.s3 ?? 0,
       directory: join(dataDir, 's3'),
-      region: LOCAL_REGION,
       buckets: stack.resourcesOfType('AWS::S3::Bucket').map(([id, resource]) => ({
         name: stack.ref(id),
         cors: resource.Properties?.CorsConfiguration,
@@ -193,9 +170,7 @@ function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
     endpoints: parts.endpoints,
     dataDir: parts.dataDir,
     tables: { inventory: stack.ref('InventoryTable'), storeSummaries: stack.ref('StoreSummariesTable') },
-    queues: Object.fromEntries(
-      stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => [id, stack.getAtt(id, 'QueueName')]),
-    ),
+    queues: parts.queues,
     invocations: (functionName) => functions.invocations(functionName),
     failures: (queueName) => parts.failureQueues.messages(queueName),
     snsMessages: () => parts.aws.snsMessages(),

@@ -6,15 +6,7 @@ const MAX_INVOCATION_RECORDS = 5000;
 const RECORDS_WITH_PAYLOADS = 200;
 
 /** The functions of serverless.yml, loaded in this process, and the record of their invocations. */
-export interface LocalFunctions {
-  /** By the function's key in serverless.yml. */
-  readonly byKey: ReadonlyMap<string, LocalFunction>;
-  /** Every invocation so far (of one function, or all), oldest first. */
-  invocations(functionName?: string): InvocationRecord[];
-  /** Invokes a function directly (as `aws lambda invoke` would). */
-  invoke(functionName: string, event: unknown): Promise<unknown>;
-  readonly busy: boolean;
-}
+export type LocalFunctions = Awaited<ReturnType<typeof loadFunctions>>;
 
 export interface FunctionsOptions {
   stack: StackResources;
@@ -33,7 +25,7 @@ export interface FunctionsOptions {
  * cold-starts every function, so that a module that cannot load fails `npm start`
  * rather than a request.
  */
-export async function loadFunctions(options: FunctionsOptions): Promise<LocalFunctions> {
+export async function loadFunctions(options: FunctionsOptions) {
   const { stack, urls } = options;
   const { region } = stack.account;
   const baseEnvironment: Record<string, string> = {
@@ -80,14 +72,18 @@ export async function loadFunctions(options: FunctionsOptions): Promise<LocalFun
   }
   for (const fn of byKey.values()) await fn.load();
   return {
-    byKey,
-    invocations: (name) => (name ? records.filter((record) => record.functionName === name) : [...records]),
-    invoke: async (name, event) => {
+    /** By the function's key in serverless.yml. */
+    byKey: byKey as ReadonlyMap<string, LocalFunction>,
+    /** Every invocation so far (of one function, or all), oldest first. */
+    invocations: (name?: string): InvocationRecord[] =>
+      name ? records.filter((record) => record.functionName === name) : [...records],
+    /** Invokes a function directly (as `aws lambda invoke` would). */
+    invoke: async (name: string, event: unknown): Promise<unknown> => {
       const fn = byKey.get(name);
       if (!fn) throw new Error(`No function "${name}" in serverless.yml`);
       return fn.invoke(event, 'direct');
     },
-    get busy() {
+    get busy(): boolean {
       return [...byKey.values()].some((fn) => fn.busy);
     },
   };

@@ -15,15 +15,10 @@ import type { Json } from './service-config.ts';
  */
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
-const promiseWithResolvers = Promise as unknown as { withResolvers?: unknown };
-promiseWithResolvers.withResolvers ??= <T>() => {
-  let resolve!: (value: T) => void;
-  let reject!: (reason?: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
+(Promise as unknown as { withResolvers?: unknown }).withResolvers ??= () => {
+  const resolvers: Record<string, unknown> = {};
+  resolvers.promise = new Promise((resolve, reject) => Object.assign(resolvers, { resolve, reject }));
+  return resolvers;
 };
 
 export interface LocalStateMachineRunner extends StateMachineRunner {
@@ -54,11 +49,8 @@ interface CompiledMachine {
 }
 
 /** Lambda's error shape for a Task: the function's error type is the Step Functions error name. */
-class TaskFailure extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
+function taskFailure(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
 }
 
 export function createStateMachineRunner(options: RunnerOptions): LocalStateMachineRunner {
@@ -160,7 +152,7 @@ function forEachState(
 function taskHandler(functionKey: string, optimized: boolean, options: RunnerOptions): TaskHandler {
   return async (input) => {
     const fn = options.functionNamed(functionKey);
-    if (!fn) throw new TaskFailure('Lambda.ResourceNotFoundException', `${functionKey} is not running`);
+    if (!fn) throw taskFailure('Lambda.ResourceNotFoundException', `${functionKey} is not running`);
     try {
       const payload = optimized ? ((input as Record<string, Json>)?.Payload ?? input) : input;
       const result = (await fn.invoke(payload, 'stepFunctions')) as Json;
@@ -169,7 +161,7 @@ function taskHandler(functionKey: string, optimized: boolean, options: RunnerOpt
         : (result ?? null);
     } catch (error) {
       const failure = error as { errorType?: string; message?: string };
-      throw new TaskFailure(failure.errorType ?? 'Error', failure.message ?? String(error));
+      throw taskFailure(failure.errorType ?? 'Error', failure.message ?? String(error));
     }
   };
 }

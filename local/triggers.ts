@@ -5,7 +5,6 @@ import { AsyncInvoker, matchesS3Event } from './async-invoker.ts';
 import type { FailureQueues } from './failure-queues.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 import { functionLogicalId, type StackResources } from './resources.ts';
-import type { LocalService } from './service.ts';
 import type { FunctionEventS3, FunctionEventStream, Json } from './service-config.ts';
 import { CheckpointStore, StreamConsumer } from './stream-consumer.ts';
 
@@ -23,22 +22,12 @@ export interface TriggerOptions {
   log: (line: string) => void;
 }
 
-/** The event sources of serverless.yml: S3 notifications and DynamoDB stream mappings. */
-export interface Triggers extends LocalService {
-  /** Hands an S3 event to every function subscribed to it. */
-  dispatchS3(record: S3EventRecord): void;
-  /** An S3 event is queued or being retried. */
-  readonly busy: boolean;
-  /** Resolves once every stream mapping has caught up. */
-  settled(timeoutMs: number): Promise<void>;
-}
-
 /**
  * Wires the triggers serverless.yml declares to the local functions: `s3` events with
  * Lambda's asynchronous invocation (retries, then the on-failure destination), `stream`
  * events with an event-source mapping each. Both give up into the failure queues.
  */
-export function startTriggers(options: TriggerOptions): Triggers {
+export function startTriggers(options: TriggerOptions) {
   const s3 = s3Subscriptions(options);
   const streams = new DynamoDBStreamsClient({
     endpoint: options.streamsEndpoint,
@@ -50,15 +39,19 @@ export function startTriggers(options: TriggerOptions): Triggers {
   return {
     name: 'triggers',
     ports: {},
+    /** Hands an S3 event to every function subscribed to it. */
     dispatchS3: s3.dispatch,
-    get busy() {
+    /** An S3 event is queued or being retried. */
+    get busy(): boolean {
       return s3.invokers.some((invoker) => invoker.busy);
     },
-    settled: async (timeoutMs) => {
+    /** Resolves once every stream mapping has caught up. */
+    settled: async (timeoutMs: number): Promise<void> => {
       await Promise.all(consumers.map((consumer) => consumer.settled(timeoutMs)));
     },
-    health: async () => consumers.map((consumer) => consumer.problem).find((problem) => problem) ?? 'ok',
-    stop: async () => {
+    health: async (): Promise<string> =>
+      consumers.map((consumer) => consumer.problem).find((problem) => problem) ?? 'ok',
+    stop: async (): Promise<void> => {
       await Promise.all(consumers.map((consumer) => consumer.stop()));
       streams.destroy();
     },

@@ -1,13 +1,7 @@
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas';
 import { z } from 'zod';
 import type { ThumbnailConfig } from '#shared/images/config.ts';
-import {
-  decodeS3EventKey,
-  fitsS3KeyLimit,
-  IMAGES_PREFIX,
-  reportKeyFor,
-  thumbnailKeyFor,
-} from '#shared/images/keys.ts';
+import { decodeS3EventKey, IMAGES_PREFIX } from '#shared/images/keys.ts';
 import { normalizeSequencer } from '#shared/images/sequencer.ts';
 import type { SkipReason } from '#shared/images/telemetry.ts';
 import type { ImageEvent } from '#shared/images/thumbnailer.ts';
@@ -79,7 +73,7 @@ export function triageS3Record(record: unknown, config: ThumbnailConfig): Record
       detail: `key ${JSON.stringify(s3.object.key)} is not URL-encoded`,
     };
   }
-  const unfit = unfitKey(key, config);
+  const unfit = unfitKey(key);
   if (unfit) return { accepted: false, ...unfit, key };
   const sequencer = normalizeSequencer(s3.object.sequencer);
   return {
@@ -98,18 +92,13 @@ export function triageS3Record(record: unknown, config: ThumbnailConfig): Record
 }
 
 /** Why a decoded key is not an image to thumbnail, if it is not. */
-function unfitKey(key: string, config: ThumbnailConfig): { reason: SkipReason; detail: string } | undefined {
+function unfitKey(key: string): { reason: SkipReason; detail: string } | undefined {
   if (!key.startsWith(IMAGES_PREFIX)) {
     return { reason: 'outside_prefix', detail: `key is not under ${IMAGES_PREFIX}` };
   }
   // The console's "Create folder" writes an empty object whose key ends in `/`.
   if (key.endsWith('/')) return { reason: 'folder_marker', detail: 'a folder marker' };
-  const longest = thumbnailKeyFor(key, Math.max(...config.widths), config.format);
-  if (!fitsS3KeyLimit(longest) || !fitsS3KeyLimit(reportKeyFor('images', key))) {
-    return {
-      reason: 'key_too_long',
-      detail: 'the thumbnail or report key would exceed S3’s 1024-byte key limit',
-    };
-  }
+  // A key too long for its thumbnails is not skipped here: the thumbnailer rejects it with a
+  // report, so that no upload goes unexplained.
   return undefined;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_IMAGE_ITEM_NAME_BYTES } from '#shared/images/item-images.ts';
 import type { HttpEvent } from './http-event.ts';
 import { SORT_KEYS, STATUS_FILTERS } from './items.ts';
 import { invalidParameters, type ParameterProblem } from './problem.ts';
@@ -81,7 +82,8 @@ export const uploadRequestSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('image'),
-    item: itemName.refine((value) => !value.includes('/'), 'must not contain "/"'),
+    // Shorter than the table allows: the image's key and its thumbnails' must fit S3's limit.
+    item: keyText(MAX_IMAGE_ITEM_NAME_BYTES).refine((value) => !value.includes('/'), 'must not contain "/"'),
     contentType: z.enum(Object.keys(IMAGE_TYPES) as [string, ...string[]], 'must be a supported image type'),
     returnTo,
   }),

@@ -59,16 +59,15 @@ export function readMessageAttributes(
   return attributes;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
+const XML_SPECIAL = /[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+
 /**
  * Escapes text for an XML element, as character references: carriage returns and other
  * control characters too, so that the SDK's parser gives back exactly what was stored.
  */
 export function escapeXml(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
-  return text.replace(
-    /[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
-    (char) => `&#${char.charCodeAt(0)};`,
-  );
+  return text.replace(XML_SPECIAL, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 /** `<tag>…</tag>`; text is escaped, nested elements are passed as arrays of already-built XML. */

@@ -52,6 +52,7 @@ interface Services {
 }
 
 interface Reply {
+  requestId: string;
   status: number;
   contentType: string;
   text: string;
@@ -90,15 +91,18 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   };
 }
 
-async function answer(services: Services, request: IncomingMessage): Promise<Reply & { requestId: string }> {
+async function answer(services: Services, request: IncomingMessage): Promise<Reply> {
   const requestId = randomUUID();
   const { body, tooLarge } = await readBody(request);
   const target = request.headers['x-amz-target'];
   const json = typeof target === 'string' && target.length > 0;
   try {
-    if (tooLarge) throw requestTooLarge();
-    const reply = json ? jsonReply(services, target, body) : queryReply(services, request, body, requestId);
-    return { ...reply, requestId };
+    if (tooLarge) {
+      const limit = `Request body is larger than the endpoint's limit of ${MAX_REQUEST_BYTES} bytes.`;
+      throw new AwsApiError('RequestEntityTooLarge', limit, { status: 413 });
+    }
+    const text = json ? jsonReply(services, target, body) : queryReply(services, request, body, requestId);
+    return { requestId, status: 200, contentType: json ? JSON_TYPE : XML_TYPE, text };
   } catch (error) {
     const apiError = asApiError(error);
     const text = json
@@ -109,18 +113,17 @@ async function answer(services: Services, request: IncomingMessage): Promise<Rep
 }
 
 /** The JSON protocol: `X-Amz-Target: <Service>.<Operation>` and a JSON body. */
-function jsonReply(services: Services, target: string, body: string): Reply {
+function jsonReply(services: Services, target: string, body: string): string {
   const dot = target.lastIndexOf('.');
   const input = asJsonObject(body);
   if (target.slice(0, dot) !== 'AWSStepFunctions') {
     throw new AwsApiError('UnknownOperationException', `Unknown operation ${target}`);
   }
-  const output = handleStepFunctionsOperation(services.stateMachines, target.slice(dot + 1), input);
-  return { status: 200, contentType: JSON_TYPE, text: JSON.stringify(output) };
+  return JSON.stringify(handleStepFunctionsOperation(services.stateMachines, target.slice(dot + 1), input));
 }
 
 /** The Query protocol: `Action=` and its parameters in a form (or the URL). */
-function queryReply(services: Services, request: IncomingMessage, body: string, requestId: string): Reply {
+function queryReply(services: Services, request: IncomingMessage, body: string, requestId: string): string {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
   const contentType = request.headers['content-type'] ?? '';
   const formBody = contentType === '' || contentType.startsWith('application/x-www-form-urlencoded');
@@ -129,13 +132,7 @@ function queryReply(services: Services, request: IncomingMessage, body: string, 
   if (action.length === 0) {
     throw new AwsApiError('MissingAction', 'The request must contain the parameter Action.');
   }
-  const text = queryResponse(
-    action,
-    SNS_XML_NAMESPACE,
-    handleSnsAction(services.sns, action, params),
-    requestId,
-  );
-  return { status: 200, contentType: XML_TYPE, text };
+  return queryResponse(action, SNS_XML_NAMESPACE, handleSnsAction(services.sns, action, params), requestId);
 }
 
 /** The whole body, read to its end even when too large (so the client gets our answer, not a reset). */
@@ -173,22 +170,15 @@ function asJsonObject(body: string): Record<string, unknown> {
   return parsed;
 }
 
-function requestTooLarge(): AwsApiError {
-  return new AwsApiError(
-    'RequestEntityTooLarge',
-    `Request body is larger than the endpoint's limit of ${MAX_REQUEST_BYTES} bytes.`,
-    { status: 413 },
-  );
-}
-
 function asApiError(error: unknown): AwsApiError {
   if (error instanceof AwsApiError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new AwsApiError('InternalFailure', `Internal error: ${message}`, { status: 500, cause: error });
 }
 
-function send(response: ServerResponse, { status, contentType, text }: Reply): void {
+function send(response: ServerResponse, { requestId, status, contentType, text }: Reply): void {
   response.writeHead(status, {
+    'x-amzn-requestid': requestId,
     'content-type': contentType,
     'content-length': Buffer.byteLength(text, 'utf8'),
   });

@@ -11,6 +11,8 @@ export const REJECTION_REASONS = [
   'too_large',
   'unsupported_format',
   'blocked_format',
+  // The key leaves no room for `/<width>.<ext>` under S3's 1,024-byte limit.
+  'key_too_long',
 ] as const;
 
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

@@ -1,4 +1,5 @@
-import { IMAGES_PREFIX } from './keys.ts';
+import { MAX_THUMBNAIL_WIDTH } from './config.ts';
+import { IMAGES_PREFIX, MAX_S3_KEY_BYTES, OUTPUT_FORMATS } from './keys.ts';
 
 /**
  * The item-image naming convention: an item's image is the upload `images/<item>` or
@@ -30,3 +31,19 @@ export function itemImageKey(item: string, extension = ''): string {
 export function itemImageWithExtensionPrefix(item: string): string {
   return `${itemImageKey(item)}.`;
 }
+
+/** The longest extension an item's image gets from the photo form (`.tiff`, `.webp`, `.avif`). */
+const MAX_IMAGE_EXTENSION_BYTES = '.tiff'.length;
+/** The longest `/<width>.<ext>` a thumbnail key adds to its source key. */
+const MAX_THUMBNAIL_SUFFIX_BYTES =
+  `/${MAX_THUMBNAIL_WIDTH}.`.length +
+  Math.max(...Object.values(OUTPUT_FORMATS).map((f) => f.extension.length));
+
+/**
+ * The longest item name (UTF-8 bytes) whose image key, and every thumbnail key derived from
+ * it, fit S3's 1,024-byte key limit: 1024 − `images/` − `.tiff` − `/4096.webp` = 1,002. The
+ * upload API refuses longer names (a report key that would not fit is stored under the key's
+ * hash, see shared/reports.ts, so it sets no limit).
+ */
+export const MAX_IMAGE_ITEM_NAME_BYTES =
+  MAX_S3_KEY_BYTES - IMAGES_PREFIX.length - MAX_IMAGE_EXTENSION_BYTES - MAX_THUMBNAIL_SUFFIX_BYTES;

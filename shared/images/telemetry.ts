@@ -19,7 +19,6 @@ export type SkipReason =
   | 'outside_prefix'
   | 'undecodable_key'
   | 'folder_marker'
-  | 'key_too_long'
   | 'stale'
   | 'source_missing'
   | 'source_exists';

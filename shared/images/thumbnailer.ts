@@ -3,7 +3,7 @@ import { putJsonReport, reportKeyFor } from '#shared/reports.ts';
 import type { ThumbnailConfig } from './config.ts';
 import { ImageRejectedError, InsufficientTimeError } from './errors.ts';
 import { InputBuffers } from './input-buffers.ts';
-import { thumbnailKeyFor } from './keys.ts';
+import { fitsS3KeyLimit, keyByteLength, MAX_S3_KEY_BYTES, thumbnailKeyFor } from './keys.ts';
 import {
   listThumbnailKeys,
   objectExists,
@@ -157,6 +157,9 @@ export class ImageThumbnailer {
       ...(event.versionId && { versionId: event.versionId }),
       ...(event.eTag && { etag: event.eTag }),
     };
+    // No thumbnail of a key this long can exist: reject it before any request names one.
+    const unfit = this.#keyTooLong(key);
+    if (unfit) return { current: false, outcome: await this.#reject(event, eventSource, unfit) };
     // The byte limit is checked from the event, before anything is downloaded.
     const tooLarge = event.size !== undefined && event.size > this.#config.maxInputBytes;
     // GetObject is sent alongside the staleness check (one round trip instead of two); its
@@ -273,13 +276,27 @@ export class ImageThumbnailer {
     );
   }
 
+  /** A rejection when the widest thumbnail's key would not fit S3's key limit. */
+  #keyTooLong(key: string): ImageRejectedError | undefined {
+    const widest = thumbnailKeyFor(key, Math.max(...this.#config.widths), this.#config.format);
+    if (fitsS3KeyLimit(widest)) return undefined;
+    return new ImageRejectedError(
+      'key_too_long',
+      `the thumbnail key would be ${keyByteLength(widest)} bytes, over S3's ${MAX_S3_KEY_BYTES}-byte key limit`,
+    );
+  }
+
   async #reject(
     event: ImageEvent,
     source: SourceReference,
     rejection: ImageRejectedError,
   ): Promise<RecordOutcome> {
-    // Thumbnails of an earlier, good upload of this key no longer show what the key holds.
-    const { deleted } = await this.#deleteThumbnailsOlderThan(event.key, event.sequencer);
+    // Thumbnails of an earlier, good upload of this key no longer show what the key holds
+    // (a key too long for thumbnails has none to remove).
+    const { deleted } =
+      rejection.reason === 'key_too_long'
+        ? { deleted: [] }
+        : await this.#deleteThumbnailsOlderThan(event.key, event.sequencer);
     await this.#writeReport(event.key, {
       source,
       status: 'rejected',

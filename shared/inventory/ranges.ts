@@ -165,6 +165,9 @@ export class RangePlanner {
       // The pending quote closed the field.
       this.#inQuotes = false;
       this.#previousData = -1;
+      // Text right after it makes the reader keep the field as written, quotes included
+      // (relax_quotes): whatever else it holds, that record is not blank.
+      if (!this.#headerDone && byte !== COMMA && byte !== CR && byte !== LF) this.#recordData.push(QUOTE);
     }
     if (this.#inQuotes) {
       this.#consume(byte);

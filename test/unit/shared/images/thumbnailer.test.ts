@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { InsufficientTimeError } from '../../../../shared/images/errors.ts';
@@ -281,6 +282,33 @@ describe('ImageThumbnailer: rejections', () => {
       reason: 'too_large',
       detail: '5000 bytes is over the limit of 1000 bytes',
     });
+  });
+
+  it('makes thumbnails of the longest key whose thumbnail keys fit, and reports a longer one', async () => {
+    // Prepare: `<key>/400.webp` adds 9 bytes; é is 2 bytes in UTF-8, so `longest` is
+    // 7 + 1006 + 2 = 1015 bytes and its widest thumbnail key exactly 1,024.
+    const h = harness();
+    const longest = `images/${'é'.repeat(503)}ab`;
+    const tooLong = `${longest}c`;
+    await upload(h, longest, await noisyJpeg(100, 100));
+    await upload(h, tooLong, await noisyJpeg(100, 100));
+
+    // Act
+    const fits = await h.thumbnailer.createThumbnails(created(longest), plenty);
+    const unfit = await h.thumbnailer.createThumbnails(created(tooLong), plenty);
+
+    // Assess: the too-long key is not skipped in silence. Its report key, 20 bytes more than
+    // the key, would not fit either, so the report lives under the key's SHA-256.
+    expect(fits).toMatchObject({ status: 'processed', key: longest });
+    expect(unfit).toEqual({ status: 'rejected', key: tooLong, reason: 'key_too_long' });
+    const digest = createHash('sha256').update(tooLong).digest('hex');
+    expect(h.s3.json(UPLOADS, `reports/images/too-long/${digest}.json`)).toMatchObject({
+      source: { key: tooLong },
+      status: 'rejected',
+      reason: 'key_too_long',
+      detail: "the thumbnail key would be 1025 bytes, over S3's 1024-byte key limit",
+    });
+    expect(h.rejected).toEqual(['key_too_long']);
   });
 
   it('rejects an object over the byte limit from Content-Length when the event did not say', async () => {

@@ -50,16 +50,22 @@ const quotedField = fc
   });
 
 /**
- * An unquoted field with a line break in it that a file with mixed line endings has (a lone
- * CR in an LF file…). Whether it is data or the record's end depends on the file's delimiter,
- * so files with these say nothing of what their records parse to (`records` is unreliable).
+ * Fields of files that break the rules: a line break in an unquoted field, as a file with
+ * mixed line endings has (a lone CR in an LF file…), whether it is data or the record's end
+ * depending on the file's delimiter; text right after a closing quote, which the reader
+ * keeps as written. Files with these say nothing of what their records parse to (`records`
+ * is unreliable).
  */
-const strayBreakField = fc
-  .tuple(plainText, fc.constantFrom('\r', '\n', '\r\n'), plainText)
-  .map(([before, lineBreak, after]): GeneratedRecord => {
+const irregularField = fc.oneof(
+  fc.tuple(plainText, fc.constantFrom('\r', '\n', '\r\n'), plainText).map(([before, lineBreak, after]) => {
     const value = `${before}${lineBreak}${after}`;
     return { text: value, fields: [value] };
-  });
+  }),
+  fc.tuple(quotedField, fc.constantFrom(' ', 'x', '"')).map(([quoted, after]) => {
+    const value = `${quoted.text}${after}`;
+    return { text: value, fields: [value] };
+  }),
+);
 
 const field = fc.oneof({ arbitrary: unquotedField, weight: 3 }, { arbitrary: quotedField, weight: 2 });
 
@@ -77,10 +83,10 @@ const blankLine: fc.Arbitrary<GeneratedRecord> = fc.constant({ text: '', fields:
 const physicalLineBreaks = (text: string): number => text.match(/\r\n|\r|\n/g)?.length ?? 0;
 
 export const csvFile = (
-  options: { maxRecords?: number; strayLineBreaks?: boolean } = {},
+  options: { maxRecords?: number; irregular?: boolean } = {},
 ): fc.Arbitrary<GeneratedFile> => {
   const record = recordOf(
-    options.strayLineBreaks ? fc.oneof(field, { arbitrary: strayBreakField, weight: 1 }) : field,
+    options.irregular ? fc.oneof(field, { arbitrary: irregularField, weight: 1 }) : field,
   );
   return fc
     .record({

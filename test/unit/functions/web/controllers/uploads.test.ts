@@ -113,6 +113,27 @@ describe('POST /api/uploads', () => {
     expect(form.headers['content-type']).toBe('application/problem+json');
   });
 
+  it('refuses an item name too long for its image and thumbnail keys, saying the limit', async () => {
+    // Prepare: 1,002 bytes is the most that leaves room for `images/`, `.tiff` and `/4096.webp`.
+    const { handler } = makeHandler({ now });
+    const longest = 'é'.repeat(501);
+
+    // Act
+    const fits = await call(handler, upload({ kind: 'image', item: longest, contentType: 'image/tiff' }));
+    const tooLong = await call(
+      handler,
+      upload({ kind: 'image', item: `${longest}x`, contentType: 'image/png' }),
+    );
+
+    // Assess
+    expect(fits.statusCode).toBe(200);
+    expect(Buffer.byteLength(JSON.parse(fits.body).key)).toBe(1014);
+    expect(tooLong.statusCode).toBe(400);
+    expect(JSON.parse(tooLong.body).errors).toEqual([
+      { parameter: 'item', detail: 'must be at most 1002 bytes' },
+    ]);
+  });
+
   it('requires the authorizer claims in JWT mode and records the uploader', async () => {
     // Prepare
     const { handler } = makeHandler({ now, config: { authMode: 'jwt' } });
