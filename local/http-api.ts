@@ -64,11 +64,7 @@ export function compileRoute(route: HttpRoute): CompiledRoute {
 }
 
 function compare(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
-    const difference = (a[i] ?? 0) - (b[i] ?? 0);
-    if (difference !== 0) return difference;
-  }
-  return 0;
+  return a.map((value, index) => value - (b[index] ?? 0)).find((difference) => difference !== 0) ?? 0;
 }
 
 export function matchRoute(
@@ -81,16 +77,11 @@ export function matchRoute(
     if (!route.pattern) return { route, pathParameters: {} };
     const match = route.pattern.exec(path);
     if (!match) continue;
-    const pathParameters: Record<string, string> = {};
-    route.parameters.forEach((name, index) => {
-      const raw = match[index + 1] as string;
-      try {
-        pathParameters[name] = decodeURIComponent(raw);
-      } catch {
-        pathParameters[name] = raw;
-      }
-    });
-    return { route, pathParameters };
+    const values = match.slice(1).map((value) => decodeSegment(value ?? ''));
+    return {
+      route,
+      pathParameters: Object.fromEntries(route.parameters.map((name, i) => [name, values[i] ?? ''])),
+    };
   }
   return undefined;
 }
@@ -100,16 +91,15 @@ export function matchRoute(
  * name), like the path parameters. A segment that is not valid percent-encoding is kept.
  */
 export function decodedPath(pathname: string): string {
-  return pathname
-    .split('/')
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        return segment;
-      }
-    })
-    .join('/');
+  return pathname.split('/').map(decodeSegment).join('/');
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function jsonMessage(response: ServerResponse, status: number, message: string): void {
@@ -166,6 +156,11 @@ function isTextual(contentType: string | undefined): boolean {
   );
 }
 
+/** API Gateway joins repeated headers and query parameters with commas. */
+function append(values: Record<string, string>, name: string, value: string): void {
+  values[name] = values[name] === undefined ? value : `${values[name]},${value}`;
+}
+
 export function toEventV2(
   request: IncomingMessage,
   body: Buffer,
@@ -179,23 +174,11 @@ export function toEventV2(
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = (request.rawHeaders[i] as string).toLowerCase();
     const value = request.rawHeaders[i + 1] as string;
-    if (name === 'cookie') {
-      cookies.push(
-        ...value
-          .split(';')
-          .map((cookie) => cookie.trim())
-          .filter(Boolean),
-      );
-      continue;
-    }
-    // API Gateway joins repeated headers with commas.
-    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+    if (name !== 'cookie') append(headers, name, value);
+    else cookies.push(...value.split(';').flatMap((cookie) => (cookie.trim() ? [cookie.trim()] : [])));
   }
   const queryStringParameters: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) {
-    queryStringParameters[name] =
-      queryStringParameters[name] === undefined ? value : `${queryStringParameters[name]},${value}`;
-  }
+  for (const [name, value] of url.searchParams) append(queryStringParameters, name, value);
   const now = new Date();
   const rawQueryString = (request.url ?? '').split('?')[1] ?? '';
   const binary = body.length > 0 && !isTextual(headers['content-type']);

@@ -100,10 +100,9 @@ export class LocalFunction {
     const previous = new Map(Object.keys(environment).map((name) => [name, process.env[name]]));
     Object.assign(process.env, environment);
     try {
-      const module = (await import(pathToFileURL(join(projectRoot, `${modulePath}.ts`)).href)) as Record<
-        string,
-        unknown
-      >;
+      const module: Record<string, unknown> = await import(
+        pathToFileURL(join(projectRoot, `${modulePath}.ts`)).href
+      );
       const handler = module[exportName];
       if (typeof handler !== 'function') {
         throw new Error(`${this.definition.handler}: the module has no function export "${exportName}"`);
@@ -144,18 +143,14 @@ export class LocalFunction {
     let timer: NodeJS.Timeout | undefined;
     try {
       const handler = await this.load();
+      const seconds = (this.timeoutMs / 1000).toFixed(2);
+      const timedOut = new FunctionError(
+        this.key,
+        'Sandbox.Timedout',
+        `Task timed out after ${seconds} seconds`,
+      );
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new FunctionError(
-                this.key,
-                'Sandbox.Timedout',
-                `Task timed out after ${(this.timeoutMs / 1000).toFixed(2)} seconds`,
-              ),
-            ),
-          this.timeoutMs,
-        );
+        timer = setTimeout(() => reject(timedOut), this.timeoutMs);
       });
       const result = await Promise.race([handler(event, context), timeout]);
       record('success', { result });
@@ -210,11 +205,7 @@ export class LocalFunction {
   }
 
   private async acquire(): Promise<void> {
-    if (this.running < this.concurrency) {
-      this.running += 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.running += 1;
   }
 

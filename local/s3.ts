@@ -43,14 +43,24 @@ export interface S3StandIn extends LocalService {
 
 const require = createRequire(import.meta.url);
 
+let s3rverPatched = false;
+
+/** s3rver's modules are patched once a process (they are shared by every server). */
+function patchS3rver(): void {
+  if (s3rverPatched) return;
+  s3rverPatched = true;
+  acceptAnyCredentials();
+  markMultipartCompletions();
+  enforcePostPolicies();
+}
+
 function acceptAnyCredentials(): void {
-  const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account.js') as { DUMMY_ACCOUNT: unknown };
-  const AWSAccount = require('s3rver/lib/models/account.js') as { registry: Map<string, unknown> };
-  const registry = AWSAccount.registry;
-  if ((registry as { stockroomPatched?: boolean }).stockroomPatched) return;
+  const { registry, DUMMY_ACCOUNT } = require('s3rver/lib/models/account.js') as {
+    registry: Map<string, unknown>;
+    DUMMY_ACCOUNT: unknown;
+  };
   const get = registry.get.bind(registry);
   registry.get = (accessKeyId: string) => get(accessKeyId) ?? DUMMY_ACCOUNT;
-  (registry as { stockroomPatched?: boolean }).stockroomPatched = true;
 }
 
 /** Set while s3rver completes a multipart upload: its event is emitted inside. */
@@ -59,12 +69,9 @@ const completingMultipartUpload = new AsyncLocalStorage<true>();
 function markMultipartCompletions(): void {
   const controllers = require('s3rver/lib/controllers/object.js') as {
     completeMultipartUpload(ctx: unknown): Promise<unknown>;
-    stockroomMultipart?: boolean;
   };
-  if (controllers.stockroomMultipart) return;
   const complete = controllers.completeMultipartUpload.bind(controllers);
   controllers.completeMultipartUpload = (ctx) => completingMultipartUpload.run(true, () => complete(ctx));
-  controllers.stockroomMultipart = true;
 }
 
 interface PostContext {
@@ -84,9 +91,7 @@ interface PostContext {
 function enforcePostPolicies(): void {
   const controllers = require('s3rver/lib/controllers/object.js') as {
     postObject(ctx: PostContext): Promise<unknown>;
-    stockroomPolicies?: boolean;
   };
-  if (controllers.stockroomPolicies) return;
   const S3Error = require('s3rver/lib/models/error.js') as new (code: string, message: string) => Error;
   const upload = controllers.postObject.bind(controllers);
   controllers.postObject = async (ctx) => {
@@ -106,7 +111,6 @@ function enforcePostPolicies(): void {
       await form.remove();
     }
   };
-  controllers.stockroomPolicies = true;
 }
 
 /** CloudFormation CorsConfiguration → the S3 XML that s3rver's configureBuckets takes. */
@@ -187,9 +191,7 @@ export interface S3StandInOptions {
 }
 
 export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
-  acceptAnyCredentials();
-  enforcePostPolicies();
-  markMultipartCompletions();
+  patchS3rver();
   let sequence = 0;
   const server = new S3rver({
     address: '127.0.0.1',

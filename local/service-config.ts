@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,16 +113,15 @@ export async function loadServiceConfig(stage: string, region: string): Promise<
   );
   const key = createHash('sha256')
     .update(JSON.stringify([...sources, stage, region]))
-    .digest('hex')
-    .slice(0, 16);
-  const cacheFile = join(tmpdir(), 'stockroom-config-cache', `${key}.json`);
+    .digest('hex');
+
+  const cacheFile = join(tmpdir(), 'stockroom-config-cache', `${key.slice(0, 16)}.json`);
   try {
     return JSON.parse(await readFile(cacheFile, 'utf8')) as ServiceConfig;
   } catch {
     const config = await printConfig(stage, region);
     await mkdir(dirname(cacheFile), { recursive: true });
     await writeFile(`${cacheFile}.${process.pid}`, JSON.stringify(config));
-    const { rename } = await import('node:fs/promises');
     await rename(`${cacheFile}.${process.pid}`, cacheFile);
     return config;
   }

@@ -49,17 +49,15 @@ export interface StreamFailureRecord {
   };
 }
 
+/** The last delivered sequence number per function, stream and shard; in a file, if given one. */
 export class CheckpointStore {
-  private readonly positions: Record<string, string>;
+  private readonly positions: Record<string, string> = {};
 
   constructor(private readonly file: string | undefined) {
-    this.positions = {};
-    if (file) {
-      try {
-        Object.assign(this.positions, JSON.parse(readFileSync(file, 'utf8')));
-      } catch {
-        // No checkpoints yet.
-      }
+    try {
+      if (file) Object.assign(this.positions, JSON.parse(readFileSync(file, 'utf8')));
+    } catch {
+      // No checkpoints yet.
     }
   }
 
@@ -281,7 +279,7 @@ export class StreamConsumer {
     const maxAgeMs = (settings.maximumRecordAgeInSeconds ?? -1) * 1000;
     const queue: { records: _Record[]; retries: number }[] = [{ records, retries: 0 }];
     while (queue.length > 0) {
-      const { records: batch, retries } = queue.shift() as { records: _Record[]; retries: number };
+      const { records: batch, retries } = queue.shift() as (typeof queue)[number];
       if (maxAgeMs > 0) {
         const oldest = batch[0]?.dynamodb?.ApproximateCreationDateTime;
         if (oldest instanceof Date && Date.now() - oldest.getTime() > maxAgeMs) {
@@ -312,11 +310,8 @@ export class StreamConsumer {
   }
 
   private async invoke(batch: _Record[], attempt: number): Promise<BatchOutcome> {
-    const event = {
-      Records: batch.map((record) =>
-        toLambdaStreamRecord(record, this.options.streamArn, this.options.region),
-      ),
-    };
+    const { streamArn, region } = this.options;
+    const event = { Records: batch.map((record) => toLambdaStreamRecord(record, streamArn, region)) };
     let result: unknown;
     try {
       result = await this.options.fn.invoke(event, 'stream', attempt);
@@ -345,10 +340,8 @@ export class StreamConsumer {
     condition: StreamFailureRecord['requestContext']['condition'],
     invokeCount: number,
   ): void {
-    const first = batch[0]?.dynamodb;
-    const last = batch.at(-1)?.dynamodb;
-    const arrival = (value: unknown): string =>
-      value instanceof Date ? value.toISOString() : new Date().toISOString();
+    const [first, last] = [batch[0]?.dynamodb, batch.at(-1)?.dynamodb];
+    const arrival = (value: unknown): string => (value instanceof Date ? value : new Date()).toISOString();
     this.options.log(
       `${this.options.fn.key}: ${batch.length} stream record(s) given up (${condition}); sent to the on-failure destination`,
     );

@@ -1,4 +1,4 @@
-import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { type GetObjectCommandOutput, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
 /** A GetObject body as the byte stream it is at run time (a Node Readable in Lambda). */
 export function bodyBytes(output: GetObjectCommandOutput): AsyncIterable<Uint8Array> {
@@ -28,6 +28,28 @@ const httpStatusOf = (error: unknown): number | undefined =>
 export function isMissingObject(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return ['NoSuchKey', 'NoSuchVersion', 'NotFound'].includes(error.name) || httpStatusOf(error) === 404;
+}
+
+const isAccessDenied = (error: unknown): boolean =>
+  error instanceof Error && (error.name === 'AccessDenied' || httpStatusOf(error) === 403);
+
+/**
+ * Whether a failed read of `key` means the object is not there — asked of S3 itself when the
+ * answer was 403. S3 answers a read of a missing key with 403 unless the caller may list the
+ * bucket, and a ListBucket grant narrowed to a prefix (`s3:prefix`) is not documented to
+ * count for that. A listing of exactly `key` is allowed by such a grant and settles it: not
+ * listed, it is missing; listed, the 403 was a real denial and stays an error.
+ */
+export async function isMissingSource(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  error: unknown,
+): Promise<boolean> {
+  if (isMissingObject(error)) return true;
+  if (!isAccessDenied(error)) return false;
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+  return !(listed.Contents ?? []).some((object) => object.Key === key);
 }
 
 /** A conditional request (`If-Match`, `If-None-Match`) whose condition did not hold. */

@@ -7,7 +7,7 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { isMissingObject, unquoteEtag } from '#shared/aws/s3-objects.ts';
+import { isMissingObject, isMissingSource, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import { encodeMetadataValue, isThumbnailKeyOf, thumbnailPrefixFor } from './keys.ts';
 import type { RenderedThumbnail } from './render.ts';
 import type { SourceReference, ThumbnailReference } from './report.ts';
@@ -47,7 +47,7 @@ export async function openSource(
   try {
     response = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
   } catch (error) {
-    if (isMissingObject(error)) return undefined;
+    if (await isMissingSource(s3, object.bucket, object.key, error)) return undefined;
     throw error;
   }
   const source: SourceReference = {
@@ -59,6 +59,7 @@ export async function openSource(
   return { response, source };
 }
 
+/** A thumbnail's HEAD; the function may list the whole thumbnails bucket, so a 404 is a 404. */
 async function headIfExists(
   s3: S3Client,
   bucket: string,
@@ -72,8 +73,15 @@ async function headIfExists(
   }
 }
 
-export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  return (await headIfExists(s3, bucket, key)) !== undefined;
+/** Whether the source upload exists (a 403 is settled by listing the key, see isMissingSource). */
+export async function sourceExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (await isMissingSource(s3, bucket, key, error)) return false;
+    throw error;
+  }
 }
 
 /** The sequencer a thumbnail was written with; undefined when it does not exist. */

@@ -6,9 +6,9 @@ import { InputBuffers } from './input-buffers.ts';
 import { fitsS3KeyLimit, keyByteLength, MAX_S3_KEY_BYTES, thumbnailKeyFor } from './keys.ts';
 import {
   listThumbnailKeys,
-  objectExists,
   openSource,
   putThumbnail,
+  sourceExists,
   storedSequencer,
   thumbnailMetadata,
 } from './objects.ts';
@@ -118,7 +118,7 @@ export class ImageThumbnailer {
     // The object as it is NOW decides: if the key exists again (re-uploaded, or only a
     // non-current version was deleted), this delete is not the last word on it, and the
     // create event of what is there now keeps (or rewrites) the thumbnails.
-    if (await objectExists(this.#s3, this.#config.uploadsBucket, event.key)) {
+    if (await sourceExists(this.#s3, this.#config.uploadsBucket, event.key)) {
       return this.#skip('source_exists', event.key, { eventName: event.eventName });
     }
     const { deleted, kept } = await this.#deleteThumbnailsOlderThan(event.key, event.sequencer);

@@ -41,7 +41,20 @@ export class FakeS3 {
   readonly #faults: { command: CommandName; key?: string; error: Error }[] = [];
   #version = 0;
 
-  constructor(options: { versioned?: boolean } = {}) {
+  /**
+   * `deniesMissingIn`: a bucket where a read of a missing key answers 403 AccessDenied, as S3
+   * does for a caller whose ListBucket grant does not cover the read.
+   */
+  constructor(options: { versioned?: boolean; deniesMissingIn?: string } = {}) {
+    const missing = (bucket: string | undefined, notFound: () => Error): Error =>
+      bucket === options.deniesMissingIn
+        ? new S3ServiceException({
+            name: 'AccessDenied',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 403 },
+            message: 'Access Denied',
+          })
+        : notFound();
     const mock = mockClient(this.client);
     mock.on(PutObjectCommand).callsFake(async (input) => {
       this.#record('PutObject', input.Bucket, input.Key);
@@ -62,10 +75,14 @@ export class FakeS3 {
       this.#record('GetObject', input.Bucket, input.Key);
       const stored = this.#bucket(input.Bucket).get(input.Key ?? '');
       if (!stored)
-        throw new NoSuchKey({
-          message: 'The specified key does not exist.',
-          $metadata: { httpStatusCode: 404 },
-        });
+        throw missing(
+          input.Bucket,
+          () =>
+            new NoSuchKey({
+              message: 'The specified key does not exist.',
+              $metadata: { httpStatusCode: 404 },
+            }),
+        );
       return {
         Body: Readable.from(chunks(stored.body, 7_000)),
         ContentLength: stored.body.length,
@@ -78,7 +95,11 @@ export class FakeS3 {
     mock.on(HeadObjectCommand).callsFake(async (input) => {
       this.#record('HeadObject', input.Bucket, input.Key);
       const stored = this.#bucket(input.Bucket).get(input.Key ?? '');
-      if (!stored) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+      if (!stored)
+        throw missing(
+          input.Bucket,
+          () => new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }),
+        );
       return {
         ContentLength: stored.body.length,
         ContentType: stored.contentType,

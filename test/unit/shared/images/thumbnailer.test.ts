@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { InsufficientTimeError } from '../../../../shared/images/errors.ts';
 import { THUMBNAIL_CACHE_CONTROL } from '../../../../shared/images/objects.ts';
 import type { ImageEvent } from '../../../../shared/images/thumbnailer.ts';
-import { slowDown } from './fake-s3.ts';
+import { FakeS3, slowDown } from './fake-s3.ts';
 import {
   HEIC_HEADER,
   jpegWithPrivateMetadata,
@@ -222,6 +223,23 @@ describe('ImageThumbnailer: ObjectCreated', () => {
     expect(outcome).toEqual({ status: 'skipped', key: 'images/gone.jpg', reason: 'source_missing' });
     expect(h.s3.keys(THUMBS)).toEqual([]);
     expect(h.s3.keys(UPLOADS)).toEqual([]);
+  });
+
+  it('tells a missing source from a denied one where S3 answers 403 for both', async () => {
+    // Prepare: on AWS, a ListBucket grant narrowed to `images/*` may not turn a missing
+    // key's 403 into a 404; the thumbnailer lists the key to know.
+    const h = harness({}, new FakeS3({ versioned: true, deniesMissingIn: UPLOADS }));
+    const key = 'images/gone.jpg';
+    await h.s3.client.send(new PutObjectCommand({ Bucket: THUMBS, Key: `${key}/200.webp`, Body: 'old' }));
+
+    // Act
+    const created_ = await h.thumbnailer.createThumbnails(created(key), plenty);
+    const removed_ = await h.thumbnailer.removeThumbnails(removed(key), plenty);
+
+    // Assess
+    expect(created_).toEqual({ status: 'skipped', key, reason: 'source_missing' });
+    expect(removed_).toMatchObject({ status: 'removed', key, deleted: [`${key}/200.webp`] });
+    expect(h.s3.callsOf('ListObjectsV2').filter((call) => call.bucket === UPLOADS)).toHaveLength(2);
   });
 });
 

@@ -54,3 +54,20 @@ describe('KeySet', () => {
     expect(decoded).toEqual([a, b]);
   });
 });
+
+describe('KeySet shared by ranges', () => {
+  it('starts keeping ranges only when a range other than 0 comes, whatever the set has grown to', () => {
+    // Prepare: range 0 alone first (the direct path's use), past several growths.
+    const keys = new KeySet(16);
+    for (let i = 0; i < 3000; i += 1) keys.add(...keyFingerprint('s', `item-${i}`));
+
+    // Act
+    const outcomes = [0, 1, 2].map((i) => keys.add(...keyFingerprint('s', `item-${i}`), 2));
+    for (let i = 3000; i < 6000; i += 1) keys.add(...keyFingerprint('s', `item-${i}`), 3);
+
+    // Assess
+    expect(outcomes).toEqual(['earlier', 'earlier', 'earlier']);
+    expect(keys.size).toBe(6000);
+    expect([...keys.sharedKeys()].map((key) => key.lastRange).sort()).toEqual([2, 2, 2]);
+  });
+});
