@@ -38,8 +38,6 @@ export async function loadFunctions(options: FunctionsOptions) {
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: urls.dynamodb,
     AWS_ENDPOINT_URL_SNS: urls.aws,
     AWS_ENDPOINT_URL_SFN: urls.aws,
-    // Nothing calls SQS (the failure queues are in-process); a stray call fails here, not on AWS.
-    AWS_ENDPOINT_URL_SQS: urls.aws,
     STOCKROOM_LOCAL_CLOUD: '1',
     // No X-Ray daemon locally.
     POWERTOOLS_TRACE_ENABLED: 'false',
@@ -59,10 +57,7 @@ export async function loadFunctions(options: FunctionsOptions) {
     // Events and results (a stream batch can be hundreds of KB) are kept for the newest
     // records only, so a long import does not grow the process.
     const aged = records[records.length - 1 - RECORDS_WITH_PAYLOADS];
-    if (aged) {
-      aged.event = undefined;
-      aged.result = undefined;
-    }
+    if (aged) Object.assign(aged, { event: undefined, result: undefined });
   };
   const byKey = new Map<string, LocalFunction>();
   for (const [key, definition] of Object.entries(stack.config.functions)) {

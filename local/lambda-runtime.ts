@@ -69,13 +69,13 @@ export class LocalFunction {
       ...(stack.config.provider.environment ?? {}),
       ...(this.definition.environment ?? {}),
     };
-    const resolved: Record<string, string> = {};
-    for (const [name, value] of Object.entries(merged)) {
-      resolved[name] = stack.resolveString(value, `${this.key} environment ${name}`);
-    }
+    const resolved = Object.entries(merged).map(([name, value]) => [
+      name,
+      stack.resolveString(value, `${this.key} environment ${name}`),
+    ]);
     return {
       ...this.options.baseEnvironment,
-      ...resolved,
+      ...Object.fromEntries(resolved),
       AWS_LAMBDA_FUNCTION_NAME: this.name,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(

@@ -30,11 +30,6 @@ export class ReadBuffers {
   give(buffer: Buffer): void {
     if (this.#free.length < this.keep) this.#free.push(buffer);
   }
-
-  /** Buffers waiting to be reused. */
-  get idle(): number {
-    return this.#free.length;
-  }
 }
 
 /**

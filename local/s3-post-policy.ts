@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
@@ -214,6 +215,14 @@ function readCheckedForm(
       request.unpipe(spool);
       reject(error);
     };
+    const guarded = (action: () => void, file?: Readable): void => {
+      try {
+        action();
+      } catch (error) {
+        file?.resume();
+        fail(error);
+      }
+    };
     // Fields after the file are ignored, as by S3; the policy is checked once they are all in.
     const fileStarts = (): boolean => {
       if (allowed !== undefined) return false;
@@ -222,50 +231,28 @@ function readCheckedForm(
     };
     form.on('field', (name: string, value: string) => {
       if (allowed !== undefined) return;
-      if (name !== 'file') {
-        fields.set(name.toLowerCase(), value);
-        return;
-      }
-      try {
+      if (name !== 'file') return fields.set(name.toLowerCase(), value);
+      guarded(() => {
         fileStarts();
         fileBytes = Buffer.byteLength(value);
-      } catch (error) {
-        fail(error);
-      }
-    });
-    form.on('file', (name: string, file: Readable) => {
-      try {
-        if (name !== 'file' || !fileStarts()) {
-          file.resume();
-          return;
-        }
-      } catch (error) {
-        file.resume();
-        fail(error);
-        return;
-      }
-      file.on('data', (chunk: Buffer) => {
-        fileBytes += chunk.length;
-        // Refused as soon as it is too large, not after the whole of it has arrived.
-        if (allowed && fileBytes > allowed.max) {
-          try {
-            checkUploadSize(fileBytes, allowed);
-          } catch (error) {
-            file.resume();
-            fail(error);
-          }
-        }
       });
     });
-    let pending = 2;
-    const settled = (): void => {
-      pending -= 1;
-      if (pending === 0) resolve({ allowed, fileBytes });
-    };
-    form.on('finish', settled);
-    spool.on('finish', settled);
-    form.on('error', fail);
-    spool.on('error', fail);
+    form.on('file', (name: string, file: Readable) =>
+      guarded(() => {
+        if (name !== 'file' || !fileStarts()) return file.resume();
+        file.on('data', (chunk: Buffer) => {
+          fileBytes += chunk.length;
+          // Refused as soon as it is too large, not after the whole of it has arrived.
+          const limit = allowed;
+          if (limit && fileBytes > limit.max) guarded(() => checkUploadSize(fileBytes, limit), file);
+        });
+      }, file),
+    );
+    // `once` rejects on the stream's 'error' too.
+    Promise.all([once(form, 'finish'), once(spool, 'finish')]).then(
+      () => resolve({ allowed, fileBytes }),
+      fail,
+    );
     request.on('error', fail);
     request.pipe(form);
     request.pipe(spool);

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
-import { escapeXml } from './aws-endpoint/query.ts';
+import { element } from './aws-endpoint/query.ts';
 import { ObjectContent, ReadBuffers } from './s3-object-content.ts';
 import { PostPolicyError, type SpooledForm, spoolCheckedForm } from './s3-post-policy.ts';
 import { type LocalService, PortTakenError } from './service.ts';
@@ -28,12 +28,6 @@ export function encodeS3EventKey(key: string): string {
     .replace(/%2F/g, '/')
     .replace(/%20/g, '+')
     .replace(/[!'()~]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-export interface LocalBucket {
-  name: string;
-  /** CloudFormation `CorsConfiguration`, applied so browser uploads work locally too. */
-  cors?: Json;
 }
 
 export interface S3StandIn extends LocalService {
@@ -117,14 +111,15 @@ function enforcePostPolicies(): void {
 export function corsXml(cors: Json): string | undefined {
   const rules = (cors as { CorsRules?: Record<string, Json>[] } | null)?.CorsRules;
   if (!Array.isArray(rules) || rules.length === 0) return undefined;
-  const element = (name: string, values: Json | undefined): string =>
-    (Array.isArray(values) ? values : values === undefined ? [] : [values])
-      .map((value) => `<${name}>${escapeXml(String(value))}</${name}>`)
+  const elements = (name: string, values: Json | undefined): string =>
+    [values ?? []]
+      .flat()
+      .map((value) => element(name, String(value)))
       .join('');
   const body = rules
     .map(
       (rule) =>
-        `<CORSRule>${element('AllowedOrigin', rule.AllowedOrigins)}${element('AllowedMethod', rule.AllowedMethods)}${element('AllowedHeader', rule.AllowedHeaders)}${element('ExposeHeader', rule.ExposedHeaders)}${rule.MaxAge === undefined ? '' : element('MaxAgeSeconds', rule.MaxAge)}</CORSRule>`,
+        `<CORSRule>${elements('AllowedOrigin', rule.AllowedOrigins)}${elements('AllowedMethod', rule.AllowedMethods)}${elements('AllowedHeader', rule.AllowedHeaders)}${elements('ExposeHeader', rule.ExposedHeaders)}${elements('MaxAgeSeconds', rule.MaxAge)}</CORSRule>`,
     )
     .join('');
   return `<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${body}</CORSConfiguration>`;
@@ -145,10 +140,7 @@ interface FilesystemStore {
  */
 function readObjectsThroughReusedBuffers(store: FilesystemStore): void {
   const S3Object = require('s3rver/lib/models/object.js') as new (
-    bucket: string,
-    key: string,
-    content: unknown,
-    metadata: Record<string, string | number>,
+    ...args: [bucket: string, key: string, content: unknown, metadata: Record<string, string | number>]
   ) => { range?: { start: number; end: number } };
   const buffers = new ReadBuffers();
   store.getObject = async (bucket, key, options) => {
@@ -185,7 +177,8 @@ function readObjectsThroughReusedBuffers(store: FilesystemStore): void {
 export interface S3StandInOptions {
   port: number;
   directory: string;
-  buckets: LocalBucket[];
+  /** With CloudFormation's `CorsConfiguration`, applied so that browser uploads work locally too. */
+  buckets: { name: string; cors?: Json }[];
   region: string;
   onEvent: (record: S3EventRecord) => void;
 }

@@ -39,14 +39,7 @@ export interface RunnerOptions {
 
 type TaskHandler = (input: Json) => Promise<Json>;
 
-interface CompiledMachine {
-  key: string;
-  name: string;
-  arn: string;
-  definition: Json;
-  handlers: Record<string, TaskHandler>;
-  retryStates: string[];
-}
+type CompiledMachine = ReturnType<typeof compileMachines>[number];
 
 /** Lambda's error shape for a Task: the function's error type is the Step Functions error name. */
 function taskFailure(name: string, message: string): Error {
@@ -104,7 +97,7 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
 }
 
 /** The machines of serverless.yml, their Lambda ARNs resolved and their Task states mapped to handlers. */
-function compileMachines(options: RunnerOptions): CompiledMachine[] {
+function compileMachines(options: RunnerOptions) {
   const { stack } = options;
   const { region, accountId } = stack.account;
   const functionKeyByArn = new Map<string, string>();

@@ -58,10 +58,7 @@ export function startTriggers(options: TriggerOptions) {
   };
 }
 
-function s3Subscriptions(options: TriggerOptions): {
-  dispatch: (record: S3EventRecord) => void;
-  invokers: AsyncInvoker[];
-} {
+function s3Subscriptions(options: TriggerOptions) {
   const { stack } = options;
   const subscriptions: { invoker: AsyncInvoker; bucket: string; event: FunctionEventS3['s3'] }[] = [];
   for (const [key, fn] of options.functions) {
@@ -84,7 +81,7 @@ function s3Subscriptions(options: TriggerOptions): {
   return {
     invokers: [...new Set(subscriptions.map((subscription) => subscription.invoker))],
     // A function with several matching `s3` events still gets the event once, as from S3.
-    dispatch: (record) => {
+    dispatch: (record: S3EventRecord): void => {
       const matching = subscriptions.filter(({ bucket, event }) => matchesS3Event(record, event, bucket));
       for (const invoker of new Set(matching.map((subscription) => subscription.invoker))) {
         invoker.submit({ Records: [record] });
@@ -96,29 +93,27 @@ function s3Subscriptions(options: TriggerOptions): {
 function streamConsumers(options: TriggerOptions, client: DynamoDBStreamsClient): StreamConsumer[] {
   const { stack, log } = options;
   const checkpoints = new CheckpointStore(
-    options.dataDir === undefined ? undefined : join(options.dataDir, 'stream-checkpoints.json'),
+    options.dataDir && join(options.dataDir, 'stream-checkpoints.json'),
   );
-  const consumers: StreamConsumer[] = [];
-  for (const [key, fn] of options.functions) {
-    for (const event of fn.definition.events ?? []) {
-      if (!('stream' in event)) continue;
-      const settings = (event as FunctionEventStream).stream;
-      if (settings.enabled === false) continue;
-      const consumer = new StreamConsumer({
-        fn,
-        functionArn: stack.getAtt(functionLogicalId(key), 'Arn'),
-        streamArn: stack.resolveString(settings.arn, `${key} stream arn`),
-        settings,
-        client,
-        region: stack.account.region,
-        checkpoints,
-        log,
-        onFailure: (record) => sendToDestination(options, key, settings.destinations?.onFailure, record),
-      });
-      consumers.push(consumer);
-    }
-  }
-  return consumers;
+  return [...options.functions].flatMap(([key, fn]) =>
+    (fn.definition.events ?? [])
+      .flatMap((event) => ('stream' in event ? [(event as FunctionEventStream).stream] : []))
+      .filter((settings) => settings.enabled !== false)
+      .map(
+        (settings) =>
+          new StreamConsumer({
+            fn,
+            functionArn: stack.getAtt(functionLogicalId(key), 'Arn'),
+            streamArn: stack.resolveString(settings.arn, `${key} stream arn`),
+            settings,
+            client,
+            region: stack.account.region,
+            checkpoints,
+            log,
+            onFailure: (record) => sendToDestination(options, key, settings.destinations?.onFailure, record),
+          }),
+      ),
+  );
 }
 
 /** Sends what a function gave up on to its on-failure destination: a queue of serverless.yml. */

@@ -1,9 +1,12 @@
 /**
- * Physical lines of a CSV file, as every part of the import counts them, so that a row
- * error names the line a person sees in an editor (the header is line 1): a CRLF, a lone CR
- * and a lone LF each end one line, inside quoted fields as well as between records.
- * The CSV reader counts them in the records it parses, the decoder in the bytes it checks,
- * the byte-range planner in the bytes it scans; all three use `endsLine`.
+ * Lines of a CSV file, as every part of the import counts them, so that a row error names
+ * the line a person sees in an editor (the header is line 1): a CRLF, a lone CR and a lone
+ * LF each end one line, inside quoted fields as well as between records. The CSV reader
+ * counts them in the fields it parses (plus one per record delimiter), the byte-range
+ * planner in the bytes it scans, as the reader would; the decoder, naming the line of an
+ * invalid byte, in the raw bytes. All use `endsLine`. In a file with one line ending
+ * throughout, all three agree with an editor; in a file that mixes them, a CR ending an
+ * unquoted cell right before an LF delimiter is a line of its own to the reader.
  */
 
 export const LF = 0x0a;

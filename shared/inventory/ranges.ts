@@ -4,8 +4,8 @@
  * Why a scan: under RFC 4180 a line break inside a quoted field is data, so whether a given
  * byte ends a record depends on the quote state of everything before it. A planner that
  * jumped to `rangeBytes` and looked for the next newline could cut a quoted field in two.
- * The scan only tracks quote parity and line count (no field decoding), so it runs at the
- * speed the object can be read, far below the cost of importing it.
+ * The scan only tracks quote parity and line count (fields are decoded only before the
+ * header), so it runs at the speed the object can be read, far below the cost of importing it.
  *
  * The rules mirror the parser the import uses (csv-parse via `readCsvRecords`):
  * - A `"` opens a quoted field only at the start of a field; elsewhere it is text (the
@@ -14,6 +14,8 @@
  *   `\r`), as csv-parse auto-detects it; only that delimiter ends a record.
  * - Line numbers count what the reader counts (csv-lines.ts): one per record delimiter,
  *   and every line break in a field's data (a `\r\n` there counts once).
+ * - The header is the first record that is not blank once parsed (every field empty once
+ *   trimmed), as the import skips blank records.
  *
  * Ranges never include the header: it is parsed once and handed to every range, and the
  * first range starts right after it. A byte-order mark only ever precedes the header.
