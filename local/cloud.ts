@@ -104,7 +104,12 @@ async function startParts(setting: Setting, services: LocalService[]) {
   const port = options.ports?.http ?? 0;
   const http = await startHttpApi({ port, routes, accountId: LOCAL_ACCOUNT_ID, log });
   services.push(http);
-  const endpoints = endpointsOf(stack, runner, { ...urls, sns: aws.url, http: http.url });
+  const endpoints = endpointsOf(stack, runner, {
+    s3: s3.url,
+    dynamodb: dynamoDb.url,
+    sns: aws.url,
+    http: http.url,
+  });
   return { ...setting, services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
 }
 

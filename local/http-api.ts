@@ -217,11 +217,8 @@ export function toEventV2(
 
 /** Payload 2.0 response rules: a structured result is used as is, anything else is JSON. */
 export function writeResult(response: ServerResponse, result: unknown, method: string): void {
-  const structured =
-    result !== null && typeof result === 'object' && 'statusCode' in (result as Record<string, unknown>)
-      ? (result as APIGatewayProxyStructuredResultV2)
-      : undefined;
-  if (!structured) {
+  const structured = result as APIGatewayProxyStructuredResultV2 | null | undefined;
+  if (structured === null || typeof structured !== 'object' || !('statusCode' in structured)) {
     const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(method === 'HEAD' ? undefined : body);
@@ -231,12 +228,8 @@ export function writeResult(response: ServerResponse, result: unknown, method: s
   for (const [name, value] of Object.entries(structured.headers ?? {}))
     headers[name.toLowerCase()] = String(value);
   if (structured.cookies && structured.cookies.length > 0) headers['set-cookie'] = structured.cookies;
-  const body =
-    structured.body === undefined
-      ? undefined
-      : structured.isBase64Encoded
-        ? Buffer.from(structured.body, 'base64')
-        : Buffer.from(structured.body, 'utf8');
+  const encoding = structured.isBase64Encoded ? 'base64' : 'utf8';
+  const body = structured.body === undefined ? undefined : Buffer.from(structured.body, encoding);
   if (body && headers['content-length'] === undefined) headers['content-length'] = String(body.length);
   response.writeHead(structured.statusCode ?? 200, headers);
   response.end(method === 'HEAD' ? undefined : body);

@@ -187,19 +187,16 @@ export class StreamConsumer {
 
   private async refreshShards(): Promise<void> {
     if (Date.now() - this.shardsReadAt < 2000 && this.shards.length > 0) return;
+    const { client, streamArn } = this.options;
     const shards: Shard[] = [];
-    let exclusiveStartShardId: string | undefined;
+    let after: string | undefined;
     // The Streams client has no paginator for DescribeStream.
     do {
-      const { StreamDescription } = await this.options.client.send(
-        new DescribeStreamCommand({
-          StreamArn: this.options.streamArn,
-          ExclusiveStartShardId: exclusiveStartShardId,
-        }),
-      );
+      const command = new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: after });
+      const { StreamDescription } = await client.send(command);
       shards.push(...(StreamDescription?.Shards ?? []));
-      exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
-    } while (exclusiveStartShardId);
+      after = StreamDescription?.LastEvaluatedShardId;
+    } while (after);
     this.shards = shards;
     this.shardsReadAt = Date.now();
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { isMissingObject, unquoteEtag } from '#shared/aws/s3-objects.ts';
+import { isMissingSource, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
 import { type InventoryImportReport, putImportReport } from '#shared/inventory/report.ts';
 import type { HandOffConfig } from './config.ts';
@@ -50,7 +50,7 @@ export async function handOffLargeImport(options: HandOffOptions): Promise<HandO
     );
   } catch (error) {
     // The direct path reports a missing object.
-    if (isMissingObject(error)) return { handedOff: false };
+    if (await isMissingSource(s3, bucket, key, error)) return { handedOff: false };
     throw error;
   }
   const size = head.ContentLength ?? 0;

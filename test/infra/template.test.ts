@@ -258,47 +258,7 @@ describe('functions', () => {
     },
   );
 
-  it('gives each function exactly the data permissions its job needs', () => {
-    // Act
-    const permissions = Object.fromEntries(
-      functionKeys.map((key) => [
-        key,
-        statementsOfRole(template, `${key}IamRoleLambdaExecution`)
-          .filter((statement) => !actionsOf(statement).every((action) => /^(logs|xray):/.test(action)))
-          .flatMap((statement) =>
-            actionsOf(statement).map((action) => `${action} ${JSON.stringify(statement.Resource)}`),
-          ),
-      ]),
-    );
-
-    // Assess
-    const uploads = 'stockroom-dev-uploads-000000000000-eu-west-1';
-    const s3 = (path: string) =>
-      JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${path}`]] });
-    expect(permissions.Thumbnails).toEqual(
-      expect.arrayContaining([
-        `s3:GetObject ${s3(`${uploads}/images/*`)}`,
-        `s3:PutObject ${s3(`${uploads}/reports/images/*`)}`,
-      ]),
-    );
-    expect(permissions.Thumbnails?.join('\n')).not.toMatch(/dynamodb|sns:/);
-    expect(permissions.ImportInventory).toEqual(
-      expect.arrayContaining([
-        `s3:GetObject ${s3(`${uploads}/inventory/*`)}`,
-        `s3:PutObject ${s3(`${uploads}/reports/inventory/*`)}`,
-        `dynamodb:BatchWriteItem ${JSON.stringify({ 'Fn::GetAtt': ['InventoryTable', 'Arn'] })}`,
-      ]),
-    );
-    expect(permissions.ImportInventory?.join('\n')).not.toMatch(/images\/|dynamodb:(Delete|Scan|Query)/);
-    expect(permissions.StockAlerts).toEqual(
-      expect.arrayContaining([
-        `sns:Publish ${JSON.stringify({ Ref: 'OutOfStockTopic' })}`,
-        `dynamodb:GetRecords ${JSON.stringify([{ 'Fn::GetAtt': ['InventoryTable', 'StreamArn'] }])}`,
-      ]),
-    );
-    expect(permissions.StockAlerts?.join('\n')).not.toMatch(/s3:|dynamodb:(Put|BatchWrite|Delete)/);
-    expect(permissions.Web?.join('\n')).not.toMatch(/dynamodb:(Put|BatchWrite|Delete|Update)|sns:/);
-  });
+  // Each role's exact permissions, call by call: iam.test.ts.
 
   it('ships sharp only in the layer, and the thumbnails function uses that layer', () => {
     // Act

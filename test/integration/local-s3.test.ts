@@ -76,7 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.destroy();
-  await s3Server?.close();
+  await s3Server?.stop();
   await rm(directory, { recursive: true, force: true });
 });
 

@@ -1,4 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -6,6 +9,7 @@ import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '#shared/aws/clients.ts';
+import { projectRoot } from '../../local/service-config.ts';
 import type { LocalCloud } from '../../local/types.ts';
 import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
 
@@ -63,6 +67,14 @@ describe('the local cloud', () => {
       'stockroom-local-store-summaries',
     ]);
     expect(topics.Topics?.map((topic) => topic.TopicArn)).toContain(cloud.endpoints.topics.outOfStock);
+  });
+
+  it('reports every emulator healthy', async () => {
+    // Act
+    const health = await cloud.health();
+
+    // Assess
+    expect(health).toEqual({ dynamodb: 'ok', aws: 'ok', s3: 'ok', triggers: 'ok', http: 'ok' });
   });
 
   it('answers GET /healthz through the HTTP API', async () => {
@@ -147,6 +159,12 @@ describe('the local cloud', () => {
         [2, 'error'],
         [3, 'error'],
       ]);
+      // The queue is a file to read, one record a line.
+      const file = join(cloud.dataDir, 'failures', 'stockroom-local-thumbnails-failures.jsonl');
+      const lines = (await readFile(file, 'utf8')).trim().split('\n');
+      expect(lines.map((line) => JSON.parse(line))).toEqual(
+        cloud.failures('stockroom-local-thumbnails-failures'),
+      );
     } finally {
       s3Client().middlewareStack.remove('platformTestOutage');
     }
@@ -160,5 +178,127 @@ describe('the local HTTP API', () => {
 
     // Assess
     expect([404, 405]).toContain(response.status);
+  });
+});
+
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** `npm start` (local/main.ts) in a process of its own, on the given ports and data directory. */
+function npmStart(
+  dataDir: string,
+  ports: Record<'s3' | 'dynamodb' | 'aws' | 'http', number>,
+  ...args: string[]
+) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      STOCKROOM_DATA_DIR: dataDir,
+      STOCKROOM_S3_PORT: String(ports.s3),
+      STOCKROOM_DYNAMODB_PORT: String(ports.dynamodb),
+      STOCKROOM_AWS_PORT: String(ports.aws),
+      STOCKROOM_HTTP_PORT: String(ports.http),
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+async function freePorts(): Promise<Record<'s3' | 'dynamodb' | 'aws' | 'http', number>> {
+  return { s3: await freePort(), dynamodb: await freePort(), aws: await freePort(), http: await freePort() };
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    // One DynamoDB Local at a time: the in-process cloud above has done its part.
+    await cloud.stop();
+    dataDir = await mkdtemp(join(tmpdir(), 'stockroom-npm-start-'));
+  });
+
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts clean with --clean, serves, and on Ctrl-C stops with no process left', async () => {
+    // Prepare: state from an earlier run, which --clean must drop.
+    const ports = await freePorts();
+    await writeFile(join(dataDir, 'sns-outbox.jsonl'), '{"topicArn":"old","message":"old"}\n');
+    const run = npmStart(dataDir, ports, '--clean');
+
+    // Act
+    await eventually(() => (run.stdout().includes('Press Ctrl-C to stop.') ? true : undefined), {
+      timeoutMs: 90_000,
+      what: `the banner (stderr: ${run.stderr()})`,
+    });
+    const health = await fetch(`http://127.0.0.1:${ports.http}/healthz`);
+    const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
+    const outbox = await readFile(join(dataDir, 'sns-outbox.jsonl'), 'utf8').catch(() => '');
+    run.child.kill('SIGINT');
+    const code = await run.exited;
+
+    // Assess
+    expect(health.status).toBe(200);
+    expect(run.stdout()).toContain(`Dashboard        http://127.0.0.1:${ports.http}/`);
+    expect(run.stdout()).toContain('Failed events');
+    expect(endpoints.endpoints).toEqual({
+      s3: `http://127.0.0.1:${ports.s3}`,
+      dynamodb: `http://127.0.0.1:${ports.dynamodb}`,
+      sns: `http://127.0.0.1:${ports.aws}`,
+      http: `http://127.0.0.1:${ports.http}`,
+    });
+    expect(outbox).not.toContain('old');
+    expect(code).toBe(0);
+    expect(run.stdout()).toContain('Stopped.');
+    // Nothing listens any more: DynamoDB Local's JVM is gone too.
+    for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
+  });
+
+  it('reports a taken port in one sentence naming the variable to change, and leaves nothing running', async () => {
+    // Prepare
+    const ports = await freePorts();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(ports.http, '127.0.0.1', resolve));
+
+    try {
+      // Act
+      const run = npmStart(dataDir, ports);
+      const code = await run.exited;
+
+      // Assess
+      expect(code).toBe(1);
+      expect(run.stderr()).toContain(
+        `The HTTP API cannot listen on 127.0.0.1:${ports.http}: the port is taken (is another \`npm start\` running?). Free it or set STOCKROOM_HTTP_PORT.`,
+      );
+      for (const port of [ports.s3, ports.dynamodb, ports.aws]) expect(await listening(port)).toBe(false);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });

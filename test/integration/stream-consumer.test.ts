@@ -31,7 +31,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   streams?.destroy();
-  await dynamoDb?.close();
+  await dynamoDb?.stop();
 });
 
 async function createStreamTable(): Promise<{ table: string; streamArn: string }> {
