@@ -25,7 +25,7 @@ if (!stateMachineArn) {
   console.error('The running local cloud has no rebuildThumbnails state machine.');
   process.exit(1);
 }
-// Step Functions shares the local AWS endpoint with SNS and SQS.
+// Step Functions shares the local AWS endpoint (`sns` in endpoints.json) with SNS.
 const sfn = new SFNClient({
   region: endpoints.region,
   endpoint: endpoints.endpoints.sns,

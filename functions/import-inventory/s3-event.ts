@@ -1,6 +1,6 @@
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas';
 import { z } from 'zod';
-import { decodeS3EventKey } from '#shared/images/keys.ts';
+import { decodeS3EventKey } from '#shared/aws/s3-event-keys.ts';
 
 const s3Message = S3Schema.shape.Records.element.shape.s3.shape;
 

@@ -2,7 +2,7 @@ import { DynamoDBMarshalled } from '@aws-lambda-powertools/parser/helpers/dynamo
 import { DynamoDBStreamRecord } from '@aws-lambda-powertools/parser/schemas';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { z } from 'zod';
-import type { SourceFile } from '#shared/inventory/table.ts';
+import { type SourceFile, sourceFileFrom } from '#shared/inventory/table.ts';
 import { type ItemStock, type StockAlertMessage, stockAlertMessage } from '#shared/stock/alerts.ts';
 import { classifyStockTransition } from '#shared/stock/transitions.ts';
 
@@ -15,19 +15,11 @@ export class PoisonRecordError extends Error {
   override name = 'PoisonRecordError';
 }
 
-/**
- * `source` is informative only, so it never makes a record poison: a part that is not text is
- * dropped, and a source that is not a map is null.
- */
-const text = z.string().optional().catch(undefined);
+/** `source` is informative only, so it never makes a record poison (see sourceFileFrom). */
 const sourceSchema = z
-  .object({ bucket: text, key: text, etag: text, versionId: text })
-  .transform(
-    (source): SourceFile =>
-      Object.fromEntries(Object.entries(source).filter(([, part]) => part !== undefined)),
-  )
-  .nullable()
-  .catch(null);
+  .unknown()
+  .optional()
+  .transform((source): SourceFile | null => sourceFileFrom(source) ?? null);
 
 /**
  * Stream images are in DynamoDB's typed JSON (`{"S": "…"}`, `{"N": "…"}`); DynamoDBMarshalled

@@ -1,7 +1,8 @@
 import { S3Schema } from '@aws-lambda-powertools/parser/schemas';
 import { z } from 'zod';
+import { decodeS3EventKey } from '#shared/aws/s3-event-keys.ts';
 import type { ThumbnailConfig } from '#shared/images/config.ts';
-import { decodeS3EventKey, IMAGES_PREFIX } from '#shared/images/keys.ts';
+import { IMAGES_PREFIX } from '#shared/images/keys.ts';
 import { normalizeSequencer } from '#shared/images/sequencer.ts';
 import type { SkipReason } from '#shared/images/telemetry.ts';
 import type { ImageEvent } from '#shared/images/thumbnailer.ts';

@@ -77,8 +77,9 @@ export function inventoryPutRequest(
   };
 }
 
-function sourceFrom(value: unknown): SourceFile | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
+/** The `source` attribute as stored, leniently: its text parts; undefined when it is not a map. */
+export function sourceFileFrom(value: unknown): SourceFile | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const record = value as Record<string, unknown>;
   const source: SourceFile = {};
   for (const key of ['bucket', 'key', 'etag', 'versionId'] as const) {
@@ -91,7 +92,7 @@ function sourceFrom(value: unknown): SourceFile | undefined {
 /** One stored item as the rest of Stockroom sees it; undefined for an item without a name. */
 export function inventoryItemFrom(stored: Record<string, unknown>): InventoryItem | undefined {
   if (typeof stored.item !== 'string') return undefined;
-  const source = sourceFrom(stored.source);
+  const source = sourceFileFrom(stored.source);
   return {
     item: stored.item,
     count: typeof stored.count === 'number' && Number.isFinite(stored.count) ? stored.count : 0,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decodeS3EventKey,
   encodeMetadataValue,
   fitsS3KeyLimit,
   isThumbnailKeyOf,
@@ -57,22 +56,6 @@ describe('thumbnail key scheme', () => {
     // Assess
     expect([ascii.length, fitsS3KeyLimit(ascii), fitsS3KeyLimit(`${ascii}x`)]).toEqual([1024, true, false]);
     expect([accented.length, fitsS3KeyLimit(accented)]).toEqual([516, false]);
-  });
-});
-
-describe('decodeS3EventKey', () => {
-  it.each([
-    ['images/red+shoe.jpg', 'images/red shoe.jpg'],
-    ['images/a%2Bb.png', 'images/a+b.png'],
-    ['images/100%25.png', 'images/100%.png'],
-    ['images/caf%C3%A9/Gr%C3%B6%C3%9Fe+1.jpg', 'images/café/Größe 1.jpg'],
-    ['images/%E5%95%86%E5%93%81.webp', 'images/商品.webp'],
-  ])('%s → %s', (encoded, decoded) => {
-    expect(decodeS3EventKey(encoded)).toBe(decoded);
-  });
-
-  it('refuses a key that is not valid percent-encoding', () => {
-    expect(decodeS3EventKey('images/100%.png')).toBeUndefined();
   });
 });
 
