@@ -24,7 +24,9 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 /**
  * Why a file was rejected as a whole (nothing written) or an import stopped part-way.
  * - rejected: `empty_file`, `invalid_utf8`, `corrupt_gzip`, `missing_columns`,
- *   `duplicate_columns`, `malformed_csv`, `source_missing`.
+ *   `duplicate_columns`, `malformed_csv`, `source_missing`; and a file over one of the
+ *   caps of limits.ts: `no_header`, `header_too_long`, `too_many_columns`, `gzip_too_large`,
+ *   `gzip_ratio_too_high`.
  * - failed: `time_limit` (returned normally: a retry would hit the same wall),
  *   `write_error` (rethrown: Lambda's retries and on-failure destination apply),
  *   `ranges_failed` (the Step Functions import: more ranges failed than tolerated).
@@ -37,6 +39,11 @@ export const IMPORT_REASONS = [
   'duplicate_columns',
   'malformed_csv',
   'source_missing',
+  'no_header',
+  'header_too_long',
+  'too_many_columns',
+  'gzip_too_large',
+  'gzip_ratio_too_high',
   'time_limit',
   'write_error',
   'ranges_failed',
@@ -78,7 +85,10 @@ export const inventoryImportReportSchema = z.object({
   errors: z.array(rowErrorSchema),
   errorsTotal: count,
   errorsTruncated: z.boolean(),
+  /** The header's other columns: the first REPORT_LIST_LIMIT, each clipped (see `boundReport`). */
   ignoredColumns: z.array(z.string()),
+  /** How many columns were ignored (absent from reports written before it existed). */
+  ignoredColumnsTotal: count.optional(),
   /** The last line whose rows are all in the table (set when an import stops part-way). */
   lastLine: count.optional(),
   /** The Step Functions execution that imports (or imported) the file: `handed_off` and its final report. */
@@ -87,6 +97,8 @@ export const inventoryImportReportSchema = z.object({
   failedRanges: z
     .array(z.object({ index: count, firstLine: count, lastLine: count.optional(), error: z.string() }))
     .optional(),
+  /** How many ranges failed, when `failedRanges` lists only the first of them. */
+  failedRangesTotal: count.optional(),
   startedAt: z.iso.datetime(),
   finishedAt: z.iso.datetime(),
 });
@@ -120,11 +132,54 @@ export class RowErrorLog {
   }
 }
 
-/** Writes (or replaces) the report of the file it names, next to the other inventory reports. */
+/** Names listed in one list of a report (ignored columns, failed ranges); the rest are counted. */
+export const REPORT_LIST_LIMIT = 100;
+/** Characters kept of one name or reason in a report. */
+export const REPORT_TEXT_CHARACTERS = 300;
+/** Characters kept of a report's `detail`. */
+export const REPORT_DETAIL_CHARACTERS = 2000;
+
+const clip = (text: string, length: number): string =>
+  text.length > length ? `${text.slice(0, length)}…` : text;
+
+/**
+ * The report as it is written: every list capped, every text clipped, every total kept. A
+ * hostile CSV can name millions of columns; its report must still be a few hundred KB at
+ * most, for the dashboard to read it (it refuses reports over 1 MB). Row errors are capped
+ * where they are collected (`RowErrorLog`, INVENTORY_MAX_REPORTED_ERRORS): at the default
+ * 1000, with reasons clipped here, they stay under ~350 KB.
+ */
+export function boundReport(report: InventoryImportReport): InventoryImportReport {
+  const { ignoredColumns, failedRanges, detail } = report;
+  return {
+    ...report,
+    ...(detail === undefined ? {} : { detail: clip(detail, REPORT_DETAIL_CHARACTERS) }),
+    errors: report.errors.map((error) => ({ ...error, reason: clip(error.reason, REPORT_TEXT_CHARACTERS) })),
+    ignoredColumns: ignoredColumns
+      .slice(0, REPORT_LIST_LIMIT)
+      .map((name) => clip(name, REPORT_TEXT_CHARACTERS)),
+    ignoredColumnsTotal: report.ignoredColumnsTotal ?? ignoredColumns.length,
+    ...(failedRanges === undefined
+      ? {}
+      : {
+          failedRanges: failedRanges
+            .slice(0, REPORT_LIST_LIMIT)
+            .map((range) => ({ ...range, error: clip(range.error, REPORT_TEXT_CHARACTERS) })),
+          failedRangesTotal: report.failedRangesTotal ?? failedRanges.length,
+        }),
+  };
+}
+
+/**
+ * Writes (or replaces) the report of the file it names, next to the other inventory
+ * reports, bounded (`boundReport`); returns what was written.
+ */
 export async function putImportReport(
   s3: S3Client,
   uploadsBucket: string,
   report: InventoryImportReport,
-): Promise<void> {
-  await putJsonReport(s3, uploadsBucket, reportKeyFor('inventory', report.source.key), report);
+): Promise<InventoryImportReport> {
+  const bounded = boundReport(report);
+  await putJsonReport(s3, uploadsBucket, reportKeyFor('inventory', report.source.key), bounded);
+  return bounded;
 }

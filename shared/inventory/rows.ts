@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InventoryFileRejectedError } from './errors.ts';
+import { DEFAULT_FILE_LIMITS } from './limits.ts';
 
 export const REQUIRED_COLUMNS = ['store', 'item', 'count'] as const;
 type Column = (typeof REQUIRED_COLUMNS)[number];
@@ -21,9 +22,20 @@ export interface ColumnLayout {
 /**
  * Reads the header row: `store`, `item` and `count` in any order and case, surrounded by any
  * spaces. Other columns are ignored (and named in the report). A missing or repeated
- * required column rejects the file: no row could be read with certainty.
+ * required column rejects the file: no row could be read with certainty. So does a header
+ * of more than `maxColumns` cells (e.g. a header followed by thousands of commas): every
+ * row would be as wide.
  */
-export function resolveColumns(header: readonly string[]): ColumnLayout {
+export function resolveColumns(
+  header: readonly string[],
+  maxColumns = DEFAULT_FILE_LIMITS.maxColumns,
+): ColumnLayout {
+  if (header.length > maxColumns) {
+    throw new InventoryFileRejectedError(
+      'too_many_columns',
+      `the header row has ${header.length} columns; at most ${maxColumns} are accepted (store, item, count and others)`,
+    );
+  }
   const found = new Map<Column, number[]>();
   const ignoredColumns: string[] = [];
   header.forEach((cell, index) => {
