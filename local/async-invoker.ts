@@ -60,11 +60,9 @@ export class AsyncInvoker {
         return;
       } catch (error) {
         lastError = error as FunctionError;
-        if (attempt < attempts) {
-          const delays = this.options.retryDelaysMs;
-          const delay = delays[Math.min(attempt - 1, delays.length - 1)] ?? 0;
-          await new Promise((resolve) => setTimeout(resolve, delay));
-        }
+        const delays = this.options.retryDelaysMs;
+        const delay = delays[Math.min(attempt - 1, delays.length - 1)] ?? 0;
+        if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
     this.options.onFailure({

@@ -36,7 +36,7 @@ function assertSamePorts(requested: LocalCloudOptions['ports']): void {
   );
 }
 
-/** What every part is started with. `stateDir` is where state goes that `inMemory` keeps in memory. */
+/** What every part is started with; `stateDir` is undefined when `inMemory` keeps that state in memory. */
 type Setting = ReturnType<typeof settingOf>;
 
 function settingOf(options: LocalCloudOptions, dataDir: string, stack: StackResources) {

@@ -29,11 +29,8 @@ export interface TriggerOptions {
  */
 export function startTriggers(options: TriggerOptions) {
   const s3 = s3Subscriptions(options);
-  const streams = new DynamoDBStreamsClient({
-    endpoint: options.streamsEndpoint,
-    region: options.stack.account.region,
-    credentials: options.credentials,
-  });
+  const { streamsEndpoint: endpoint, credentials, stack } = options;
+  const streams = new DynamoDBStreamsClient({ endpoint, region: stack.account.region, credentials });
   const consumers = streamConsumers(options, streams);
   for (const consumer of consumers) consumer.start();
   return {

@@ -16,7 +16,7 @@ export interface Endpoints {
 }
 
 export interface LocalCloudOptions {
-  /** Where state lives (S3 objects, DynamoDB files, the outbox, the failure queues). Default `.local/`. */
+  /** Where state lives (S3 objects, DynamoDB files, the outbox, the failure queues). Default `.local/` or `STOCKROOM_DATA_DIR`. */
   dataDir?: string;
   /** Start from empty state (deletes dataDir first). */
   clean?: boolean;

@@ -73,7 +73,7 @@ export async function importInventoryObject(options: ImportObjectOptions): Promi
   const gzipped = key.toLowerCase().endsWith('.gz');
 
   // Pass 1: check the whole file without writing.
-  const refusal = await checkPass(run, bytesOf(first, gzipped));
+  const refusal = await checkPass(run, bytesOf(first, gzipped, run));
   if (refusal) return run.reported(refusal);
 
   // Pass 2: the same bytes again, this time into the table.
@@ -84,7 +84,7 @@ export async function importInventoryObject(options: ImportObjectOptions): Promi
   });
   if (!second) return { outcome: 'superseded' };
   const updatedAt = (first.LastModified ?? new Date(run.startedAt)).toISOString();
-  return writePass(run, bytesOf(second, gzipped), updatedAt);
+  return writePass(run, bytesOf(second, gzipped, run), updatedAt);
 }
 
 /** One import under way: what its steps share, and the report they all end with. */
@@ -121,8 +121,7 @@ class ObjectImport {
       startedAt: this.startedAt,
       finishedAt: this.#now().toISOString(),
     };
-    await putImportReport(this.options.s3, this.options.config.uploadsBucket, report);
-    return report;
+    return putImportReport(this.options.s3, this.options.config.uploadsBucket, report);
   }
 
   async reported(fields: ReportFields): Promise<ImportObjectResult> {
@@ -141,7 +140,7 @@ async function checkPass(
   const { config } = run.options;
   let records: number;
   try {
-    const check = await checkInventoryFile(source, run.timeIsShort);
+    const check = await checkInventoryFile(source, run.timeIsShort, config.fileLimits);
     if (check.stopped) {
       return {
         status: 'failed',
@@ -190,6 +189,7 @@ async function writePass(
       sink: writer,
       errors: run.errors,
       shouldStop: run.timeIsShort,
+      limits: options.config.fileLimits,
     });
     const { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns, lastLine } = result;
     const counts = { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns };
@@ -241,7 +241,8 @@ async function getObjectIfUnchanged(
   }
 }
 
-function bytesOf(output: GetObjectCommandOutput, gzipped: boolean): AsyncIterable<Uint8Array> {
+/** The object's bytes, gunzipped (within the bomb caps) for a `.gz` key. */
+function bytesOf(output: GetObjectCommandOutput, gzipped: boolean, run: ObjectImport): AsyncIterable<Uint8Array> {
   const bytes = bodyBytes(output);
-  return gzipped ? gunzip(bytes) : bytes;
+  return gzipped ? gunzip(bytes, run.options.config.fileLimits) : bytes;
 }

@@ -38,6 +38,7 @@ export interface ImportRangeOptions {
     | 'writeMaxAttempts'
     | 'maxReportedErrors'
     | 'timeSafetyMarginMs'
+    | 'fileLimits'
   >;
   job: LargeImportJob;
   range: ByteRange;
@@ -86,6 +87,7 @@ export async function importInventoryRange(options: ImportRangeOptions): Promise
       sink: rangeSink(writer, written, repairKeys),
       errors,
       shouldStop: () => options.remainingTimeMs() < config.timeSafetyMarginMs,
+      limits: config.fileLimits,
     });
     if (result.stopped) {
       throw new RangeTimeLimitError(

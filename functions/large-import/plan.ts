@@ -6,19 +6,15 @@ import { bodyBytes, isMissingObject, isPreconditionFailed, unquoteEtag } from '#
 import { decodeUtf8, gunzip, readCsvRecords } from '#shared/inventory/csv-records.ts';
 import { emptyFileError, InventoryFileRejectedError } from '#shared/inventory/errors.ts';
 import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
-import {
-  coalesceRanges,
-  HeaderTooLargeError,
-  type RangePlan,
-  RangePlanner,
-} from '#shared/inventory/ranges.ts';
+import type { InventoryFileLimits } from '#shared/inventory/limits.ts';
+import { coalesceRanges, type RangePlan, RangePlanner } from '#shared/inventory/ranges.ts';
 import { resolveColumns } from '#shared/inventory/rows.ts';
 import type { LargeImportConfig } from './config.ts';
 import { type LargeImportJob, type LargeImportPlan, PARTS_PREFIX, type planRejectionSchema } from './job.ts';
 
 export interface PlanOptions {
   s3: S3Client;
-  config: Pick<LargeImportConfig, 'rangeBytes' | 'maxRanges' | 'uploadsBucket'>;
+  config: Pick<LargeImportConfig, 'rangeBytes' | 'maxRanges' | 'uploadsBucket' | 'fileLimits'>;
   input: LargeImportInput;
   executionName: string;
   executionArn: string;
@@ -30,7 +26,9 @@ type Rejection = z.infer<typeof planRejectionSchema>;
 /**
  * The plan step: reads the object once, start to end, and
  * - rejects it before anything is written for the same file-level faults the direct path
- *   rejects (empty file, invalid UTF-8, corrupt gzip, bad header, an unclosed quote);
+ *   rejects (empty file, invalid UTF-8, corrupt gzip, bad header, an unclosed quote), and
+ *   over the same caps (#shared/inventory/limits.ts: a header too long or too wide, a gzip
+ *   bomb), as soon as they are passed;
  * - splits it into row-aligned byte ranges (#shared/inventory/ranges.ts) and parses the
  *   header once.
  *
@@ -50,9 +48,9 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
     ? new StagingUpload(s3, config.uploadsBucket, `${job.partsPrefix}source.csv`)
     : undefined;
   try {
-    const source = gzipped ? gunzip(bodyBytes(object)) : bodyBytes(object);
-    const plan = await scanRanges(source, input.rangeBytes ?? config.rangeBytes, staging);
-    const header = await headerOf(plan.headerBytes);
+    const source = gzipped ? gunzip(bodyBytes(object), config.fileLimits) : bodyBytes(object);
+    const rangeBytes = input.rangeBytes ?? config.rangeBytes;
+    const { plan, header } = await scanRanges(source, rangeBytes, config.fileLimits, staging);
     if (staging) job.data = { bucket: config.uploadsBucket, key: staging.key, etag: await staging.done() };
     job.header = header;
     if (plan.recordDelimiter) job.recordDelimiter = plan.recordDelimiter;
@@ -121,19 +119,24 @@ function pinToObject(job: LargeImportJob, input: LargeImportInput, object: GetOb
 }
 
 /**
- * One pass over the file's bytes: the planner cuts them into ranges, the decoder checks
- * they are UTF-8 (as the direct path's check pass does), the staging upload (if any) keeps
- * them. Throws InventoryFileRejectedError for a file the import must refuse.
+ * One pass over the file's bytes: the planner cuts them into ranges (and caps the header),
+ * the decoder checks they are UTF-8 (as the direct path's check pass does), the staging
+ * upload (if any) keeps them. The header is judged as soon as it ends, not after the whole
+ * file. Throws InventoryFileRejectedError for a file the import must refuse.
  */
 async function scanRanges(
   source: AsyncIterable<Uint8Array>,
   rangeBytes: number,
+  limits: InventoryFileLimits,
   staging: StagingUpload | undefined,
-): Promise<RangePlan> {
-  const planner = new RangePlanner(rangeBytes);
+): Promise<{ plan: RangePlan; header: string[] }> {
+  const planner = new RangePlanner(rangeBytes, limits.maxHeaderBytes);
+  let header: string[] | undefined;
   async function* scanned(): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
       planner.push(chunk);
+      const found = header ? undefined : planner.foundHeaderBytes;
+      if (found) header = await headerOf(found, limits);
       if (staging) await staging.write(chunk);
       yield chunk;
     }
@@ -148,13 +151,27 @@ async function scanRanges(
       `malformed CSV: the quoted field opened on line ${plan.unterminatedQuoteLine} is never closed`,
     );
   }
-  return plan;
+  return { plan, header: header ?? (await headerOf(plan.headerBytes, limits)) };
 }
 
+/**
+ * The workflow carries the header in its state, next to up to 2,000 ranges, and Step
+ * Functions caps a state at 256 KiB: the header's JSON must fit in the header's budget too
+ * (escapes can make it six times its bytes).
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ */
+const MAX_HEADER_STATE_BYTES = 64 * 1024;
+
 /** The header's cells, parsed once for every range; a header the import cannot read is refused. */
-async function headerOf(headerBytes: Uint8Array): Promise<string[]> {
+async function headerOf(headerBytes: Uint8Array, limits: InventoryFileLimits): Promise<string[]> {
   for await (const record of readCsvRecords(decodeUtf8(once(headerBytes)))) {
-    resolveColumns(record.fields);
+    resolveColumns(record.fields, limits.maxColumns);
+    if (Buffer.byteLength(JSON.stringify(record.fields)) > MAX_HEADER_STATE_BYTES) {
+      throw new InventoryFileRejectedError(
+        'header_too_long',
+        `the header row takes more than ${MAX_HEADER_STATE_BYTES} bytes once escaped; name fewer or shorter columns`,
+      );
+    }
     return record.fields;
   }
   throw emptyFileError();
@@ -162,7 +179,6 @@ async function headerOf(headerBytes: Uint8Array): Promise<string[]> {
 
 function rejectionOf(error: unknown): Rejection | undefined {
   if (error instanceof InventoryFileRejectedError) return { reason: error.reason, detail: error.message };
-  if (error instanceof HeaderTooLargeError) return { reason: 'malformed_csv', detail: error.message };
   return undefined;
 }
 

@@ -81,8 +81,11 @@ export async function summariseLargeImport(options: SummariseOptions): Promise<S
   const ranges = [...input.ranges].sort((a, b) => a.index - b.index);
   const merged = await mergeParts(options, ranges);
   const verdict = verdictOn(input, merged, ranges.length, options.failureTolerance);
-  const report = reportOf(input, merged, verdict, (options.now ?? (() => new Date()))());
-  await putImportReport(s3, bucket, report);
+  const report = await putImportReport(
+    s3,
+    bucket,
+    reportOf(input, merged, verdict, (options.now ?? (() => new Date()))()),
+  );
   const reportUrl = `s3://${bucket}/${reportKeyFor('inventory', report.source.key)}`;
   await publishFinished(options, report, reportUrl);
   await deleteParts(
@@ -195,7 +198,11 @@ function reportOf(
     errors: errorReport.errors.filter((error) => error.line > 0),
     errorsTotal: errorReport.errorsTotal,
     errorsTruncated: errorReport.errorsTruncated,
-    ignoredColumns: job.header.length > 0 && !input.rejected ? resolveColumns(job.header).ignoredColumns : [],
+    // The plan judged the header against the caps; here it only names the ignored columns.
+    ignoredColumns:
+      job.header.length > 0 && !input.rejected
+        ? resolveColumns(job.header, Number.POSITIVE_INFINITY).ignoredColumns
+        : [],
     executionArn: job.executionArn,
     ...(merged.failedRanges.length > 0 ? { failedRanges: merged.failedRanges } : {}),
     startedAt: job.startedAt,

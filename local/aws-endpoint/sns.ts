@@ -82,39 +82,29 @@ export class SnsService {
       try {
         return this.#check(topic, params, `${member}.`);
       } catch (error) {
-        if (error instanceof AwsApiError) return error;
-        throw error;
+        if (!(error instanceof AwsApiError)) throw error;
+        return { failure: error, size: Buffer.byteLength(params.get(`${member}.Message`) ?? '') };
       }
     });
-    const total = checked.reduce(
-      (sum, entry, index) =>
-        sum +
-        (entry instanceof AwsApiError
-          ? Buffer.byteLength(params.get(`${members[index]}.Message`) ?? '')
-          : entry.size),
-      0,
-    );
-    if (total > MAX_MESSAGE_BYTES) {
-      throw new AwsApiError(
-        'BatchRequestTooLong',
-        'The length of all the messages put together is more than the limit.',
-      );
+    if (checked.reduce((sum, entry) => sum + entry.size, 0) > MAX_MESSAGE_BYTES) {
+      const tooLong = 'The length of all the messages put together is more than the limit.';
+      throw new AwsApiError('BatchRequestTooLong', tooLong);
     }
     const successful: string[] = [];
     const failed: string[] = [];
     checked.forEach((entry, index) => {
       const id = element('Id', ids[index]);
-      if (entry instanceof AwsApiError) {
-        const { code, message, fault } = entry;
-        const details = [
-          element('Code', code),
-          element('Message', message),
-          element('SenderFault', fault === 'Sender'),
-        ];
-        failed.push(element('member', [id, ...details]));
-      } else {
+      if (!('failure' in entry)) {
         successful.push(element('member', [id, element('MessageId', this.#store(entry))]));
+        return;
       }
+      const { code, message, fault } = entry.failure;
+      const details = [
+        element('Code', code),
+        element('Message', message),
+        element('SenderFault', fault === 'Sender'),
+      ];
+      failed.push(element('member', [id, ...details]));
     });
     return [element('Successful', successful), element('Failed', failed)];
   }

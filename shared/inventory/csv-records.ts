@@ -3,6 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { type CsvError, parse } from 'csv-parse';
 import { LineBreakCounter, lineBreaksIn, type RecordDelimiter } from './csv-lines.ts';
 import { InventoryFileRejectedError } from './errors.ts';
+import { DEFAULT_FILE_LIMITS, GZIP_RATIO_FLOOR_BYTES, type InventoryFileLimits } from './limits.ts';
 
 /** The longest record accepted, in characters; longer is malformed (e.g. an unclosed quote). */
 export const MAX_RECORD_CHARACTERS = 1_000_000;
@@ -16,14 +17,28 @@ export interface CsvRecord {
 /**
  * Gunzips a byte stream as it flows (`.csv.gz` uploads). Any zlib error — a bad header,
  * a bad checksum, a truncated file — means the upload is not a usable gzip file.
+ *
+ * A decompression bomb (a few MB inflating to gigabytes) is refused as it inflates, as soon
+ * as the output passes `maxGunzippedBytes`, or `maxGzipRatio` times the compressed bytes
+ * inflated so far (judged past GZIP_RATIO_FLOOR_BYTES): never after inflating it all.
+ * `bytesWritten` counts the compressed bytes the engine has consumed, not those queued.
+ * https://nodejs.org/api/zlib.html#zlibbyteswritten
  */
-export async function* gunzip(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* gunzip(
+  source: AsyncIterable<Uint8Array>,
+  limits: Pick<InventoryFileLimits, 'maxGunzippedBytes' | 'maxGzipRatio'> = DEFAULT_FILE_LIMITS,
+): AsyncGenerator<Uint8Array> {
   const inflater = createGunzip();
   const input = Readable.from(source, { objectMode: false });
   input.on('error', (error) => inflater.destroy(error));
   input.pipe(inflater);
+  let inflated = 0;
   try {
-    for await (const chunk of inflater) yield chunk as Uint8Array;
+    for await (const chunk of inflater as AsyncIterable<Uint8Array>) {
+      inflated += chunk.length;
+      refuseBomb(inflated, inflater.bytesWritten, limits);
+      yield chunk;
+    }
   } catch (error) {
     if (isZlibError(error)) {
       throw new InventoryFileRejectedError('corrupt_gzip', `the file is not valid gzip: ${error.message}`, {
@@ -33,6 +48,26 @@ export async function* gunzip(source: AsyncIterable<Uint8Array>): AsyncGenerator
     throw error;
   } finally {
     input.destroy();
+  }
+}
+
+function refuseBomb(
+  inflated: number,
+  compressed: number,
+  limits: Pick<InventoryFileLimits, 'maxGunzippedBytes' | 'maxGzipRatio'>,
+): void {
+  if (inflated > limits.maxGunzippedBytes) {
+    throw new InventoryFileRejectedError(
+      'gzip_too_large',
+      `the file inflates to more than ${limits.maxGunzippedBytes} bytes; upload it uncompressed`,
+    );
+  }
+  if (inflated > GZIP_RATIO_FLOOR_BYTES && inflated > compressed * limits.maxGzipRatio) {
+    throw new InventoryFileRejectedError(
+      'gzip_ratio_too_high',
+      `the file inflates more than ${limits.maxGzipRatio} times (${inflated} bytes from the first ${compressed}); ` +
+        'no CSV compresses that well: a decompression bomb?',
+    );
   }
 }
 
@@ -184,7 +219,10 @@ export async function* readCsvRecords(
       return undefined;
     },
   });
-  const input = Readable.from(inSlices(text, PARSE_SLICE_CHARACTERS), { objectMode: false });
+  // Once a record is broken the rest of the file is not read: csv-parse would go on (it skips
+  // the broken record, a byte at a time for an over-long one), through all of a bomb.
+  const slices = inSlices(text, PARSE_SLICE_CHARACTERS, () => failure !== undefined);
+  const input = Readable.from(slices, { objectMode: false });
   input.on('error', (error) => parser.destroy(error));
   input.pipe(parser);
   let line = firstLine;
@@ -226,10 +264,17 @@ const PARSE_SLICE_CHARACTERS = 4096;
 /** The same bound in bytes, for the decoder (a piece of at most this many bytes decodes to at most as many characters). */
 const PARSE_SLICE_BYTES = PARSE_SLICE_CHARACTERS;
 
-async function* inSlices(text: AsyncIterable<string>, size: number): AsyncGenerator<string> {
+/** `text` in slices of at most `size` characters, until `stop` says enough. */
+async function* inSlices(
+  text: AsyncIterable<string>,
+  size: number,
+  stop: () => boolean,
+): AsyncGenerator<string> {
   for await (const chunk of text) {
+    if (stop()) return;
     let at = 0;
     while (chunk.length - at > size) {
+      if (stop()) return;
       let end = at + size;
       // Each slice is encoded to UTF-8 on its own: never cut between a surrogate pair's halves.
       const last = chunk.charCodeAt(end - 1);

@@ -2,6 +2,8 @@ import type { RecordDelimiter } from './csv-lines.ts';
 import { type CsvRecord, decodeUtf8, innerLineBreaks, readCsvRecords } from './csv-records.ts';
 import { emptyFileError } from './errors.ts';
 import { KeySet, keyFingerprint } from './key-set.ts';
+import { DEFAULT_FILE_LIMITS, type InventoryFileLimits } from './limits.ts';
+import { guardHeader } from './ranges.ts';
 import type { RowErrorLog } from './report.ts';
 import { type ColumnLayout, type InventoryRow, resolveColumns, validateInventoryRow } from './rows.ts';
 
@@ -27,7 +29,12 @@ export interface ImportRowsOptions {
   errors: RowErrorLog;
   /** Asked every few hundred rows; true stops the import cleanly (time is running out). */
   shouldStop?: () => boolean;
+  /** The header's caps (DEFAULT_FILE_LIMITS if absent). */
+  limits?: HeaderLimits;
 }
+
+/** What of the file's limits applies once its bytes are gunzipped. */
+export type HeaderLimits = Pick<InventoryFileLimits, 'maxColumns' | 'maxHeaderBytes'>;
 
 export interface ImportRowsResult {
   rowsRead: number;
@@ -55,8 +62,11 @@ const STOP_CHECK_EVERY = 250;
  */
 export async function importInventoryRows(options: ImportRowsOptions): Promise<ImportRowsResult> {
   const { sink, errors, shouldStop } = options;
+  const limits = options.limits ?? DEFAULT_FILE_LIMITS;
   const firstLine = options.firstLine ?? 1;
-  let layout: ColumnLayout | undefined = options.header ? resolveColumns(options.header) : undefined;
+  let layout: ColumnLayout | undefined = options.header
+    ? resolveColumns(options.header, limits.maxColumns)
+    : undefined;
   const seen = new KeySet();
   let rowsRead = 0;
   let rowsRejected = 0;
@@ -64,12 +74,13 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
   let lastLine = firstLine - 1;
   let stopped = false;
 
-  const records = readCsvRecords(decodeUtf8(options.source, firstLine), firstLine, options.recordDelimiter);
+  const bytes = options.header ? options.source : guardHeader(options.source, limits.maxHeaderBytes);
+  const records = readCsvRecords(decodeUtf8(bytes, firstLine), firstLine, options.recordDelimiter);
   try {
     for await (const record of records) {
       if (isBlank(record)) continue;
       if (!layout) {
-        layout = resolveColumns(record.fields);
+        layout = resolveColumns(record.fields, limits.maxColumns);
         lastLine = endLineOf(record);
         continue;
       }
@@ -110,17 +121,21 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
   };
 }
 
-/** Counts what a file holds without writing: the pre-pass that rejects a bad file before any write. */
+/**
+ * Counts what a file holds without writing: the pre-pass that rejects a bad file before any
+ * write. A header over the caps is refused once the cap's worth of bytes is read.
+ */
 export async function checkInventoryFile(
   source: AsyncIterable<Uint8Array>,
   shouldStop?: () => boolean,
+  limits: HeaderLimits = DEFAULT_FILE_LIMITS,
 ): Promise<{ records: number; stopped: boolean }> {
   let header: ColumnLayout | undefined;
   let records = 0;
-  for await (const record of readCsvRecords(decodeUtf8(source))) {
+  for await (const record of readCsvRecords(decodeUtf8(guardHeader(source, limits.maxHeaderBytes)))) {
     if (isBlank(record)) continue;
     if (!header) {
-      header = resolveColumns(record.fields);
+      header = resolveColumns(record.fields, limits.maxColumns);
       continue;
     }
     records += 1;

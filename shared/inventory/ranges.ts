@@ -21,6 +21,8 @@
  * first range starts right after it. A byte-order mark only ever precedes the header.
  */
 import { CR, endsLine, LF, type RecordDelimiter } from './csv-lines.ts';
+import { InventoryFileRejectedError } from './errors.ts';
+import { DEFAULT_FILE_LIMITS, HEADER_SEARCH_BYTES } from './limits.ts';
 
 export interface ByteRange {
   /** Position in the plan, from 0. */
@@ -52,22 +54,22 @@ export interface RangePlan {
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 
-/** The largest header we accept: a header is a few dozen bytes; megabytes mean no line break. */
-export const MAX_HEADER_BYTES = 1 << 20;
-
-export class HeaderTooLargeError extends Error {
-  override name = 'HeaderTooLargeError';
-}
-
 type Delimiter = 'lf' | 'crlf' | 'cr';
 const DELIMITERS: Record<Delimiter, RecordDelimiter> = { lf: '\n', crlf: '\r\n', cr: '\r' };
 
 /**
  * Feed the file's bytes in order with `push`, then call `finish`. Memory is the header plus
  * one boundary per range.
+ *
+ * The header is the one part held whole, so it is capped: `push` throws
+ * InventoryFileRejectedError (`header_too_long`) as soon as the header record passes
+ * `maxHeaderBytes`, and (`no_header`) when no header has ended within HEADER_SEARCH_BYTES
+ * of the start (a file of blank lines).
  */
 export class RangePlanner {
   readonly #rangeBytes: number;
+  readonly #maxHeaderBytes: number;
+  readonly #headerSearchBytes: number;
   #offset = 0;
   #line = 1;
   #inQuotes = false;
@@ -91,11 +93,23 @@ export class RangePlanner {
   #rangeFirstLine = 1;
   readonly #ranges: ByteRange[] = [];
 
-  constructor(rangeBytes: number) {
+  constructor(rangeBytes: number, maxHeaderBytes = DEFAULT_FILE_LIMITS.maxHeaderBytes) {
     if (!Number.isSafeInteger(rangeBytes) || rangeBytes < 1) {
       throw new RangeError(`rangeBytes must be a positive integer, got ${rangeBytes}`);
     }
     this.#rangeBytes = rangeBytes;
+    this.#maxHeaderBytes = maxHeaderBytes;
+    this.#headerSearchBytes = Math.max(HEADER_SEARCH_BYTES, maxHeaderBytes);
+  }
+
+  /** Whether the header record has ended (every byte pushed since is data). */
+  get headerFound(): boolean {
+    return this.#headerDone;
+  }
+
+  /** The header record's bytes once it has ended (as `finish` gives them), so it can be judged early. */
+  get foundHeaderBytes(): Uint8Array | undefined {
+    return this.#headerDone ? Uint8Array.from(this.#header) : undefined;
   }
 
   push(chunk: Uint8Array): void {
@@ -221,8 +235,17 @@ export class RangePlanner {
   #consume(byte: number): void {
     this.#offset += 1;
     if (!this.#headerDone) {
-      if (this.#header.length >= MAX_HEADER_BYTES) {
-        throw new HeaderTooLargeError(`no header row ends within the first ${MAX_HEADER_BYTES} bytes`);
+      if (this.#header.length >= this.#maxHeaderBytes) {
+        throw new InventoryFileRejectedError(
+          'header_too_long',
+          `the header row is longer than ${this.#maxHeaderBytes} bytes; a header names store, item, count and a few other columns`,
+        );
+      }
+      if (this.#offset > this.#headerSearchBytes) {
+        throw new InventoryFileRejectedError(
+          'no_header',
+          `no header row within the first ${this.#headerSearchBytes} bytes of the file (only blank lines)`,
+        );
       }
       this.#header.push(byte);
     }
@@ -279,6 +302,26 @@ function trimLineBreaks(bytes: number[]): number[] {
   let end = bytes.length;
   while (end > 0 && (bytes[end - 1] === LF || bytes[end - 1] === CR)) end -= 1;
   return bytes.slice(0, end);
+}
+
+/**
+ * Passes a whole file's bytes through as they are, and rejects the file as soon as its
+ * header is over the caps — the plan step's rule (the planner's header search above),
+ * applied where the direct path reads a file, before the parser sees a byte. The parser
+ * alone would not stop it: it builds a record whole, and its record size cap
+ * (`max_record_size`) counts field text, not separators, so a header of ten million commas
+ * would become ten million empty cells. Only the bytes up to the header's end (and the rest
+ * of the chunk it ends in) are scanned.
+ */
+export async function* guardHeader(
+  source: AsyncIterable<Uint8Array>,
+  maxHeaderBytes = DEFAULT_FILE_LIMITS.maxHeaderBytes,
+): AsyncGenerator<Uint8Array> {
+  const planner = new RangePlanner(Number.MAX_SAFE_INTEGER, maxHeaderBytes);
+  for await (const chunk of source) {
+    if (!planner.headerFound) planner.push(chunk);
+    yield chunk;
+  }
 }
 
 /**

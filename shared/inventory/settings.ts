@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FILE_LIMITS, type InventoryFileLimits } from './limits.ts';
 
 /**
  * What both imports — the direct one and each range of the Step Functions one — read from
@@ -21,6 +22,23 @@ export const importSettingsEnvironmentSchema = z.object({
    * report (the direct import), or to fail the range cleanly so it is retried (a range).
    */
   INVENTORY_TIME_SAFETY_MARGIN_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * Caps that refuse a hostile file early (limits.ts says why each default). The header may
+   * only be capped lower than 64 KiB: the workflow carries it in its state (256 KiB at most).
+   */
+  INVENTORY_MAX_COLUMNS: z.coerce.number().int().min(3).max(10_000).default(DEFAULT_FILE_LIMITS.maxColumns),
+  INVENTORY_MAX_HEADER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64)
+    .max(DEFAULT_FILE_LIMITS.maxHeaderBytes)
+    .default(DEFAULT_FILE_LIMITS.maxHeaderBytes),
+  INVENTORY_MAX_GUNZIPPED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_FILE_LIMITS.maxGunzippedBytes),
+  INVENTORY_MAX_GZIP_RATIO: z.coerce.number().min(1).default(DEFAULT_FILE_LIMITS.maxGzipRatio),
 });
 
 export type ImportSettingsEnvironment = z.infer<typeof importSettingsEnvironmentSchema>;
@@ -32,6 +50,7 @@ export interface ImportSettings {
   writeMaxAttempts: number;
   maxReportedErrors: number;
   timeSafetyMarginMs: number;
+  fileLimits: InventoryFileLimits;
 }
 
 export function importSettingsFrom(env: ImportSettingsEnvironment): ImportSettings {
@@ -42,5 +61,11 @@ export function importSettingsFrom(env: ImportSettingsEnvironment): ImportSettin
     writeMaxAttempts: env.INVENTORY_WRITE_MAX_ATTEMPTS,
     maxReportedErrors: env.INVENTORY_MAX_REPORTED_ERRORS,
     timeSafetyMarginMs: env.INVENTORY_TIME_SAFETY_MARGIN_MS,
+    fileLimits: {
+      maxColumns: env.INVENTORY_MAX_COLUMNS,
+      maxHeaderBytes: env.INVENTORY_MAX_HEADER_BYTES,
+      maxGunzippedBytes: env.INVENTORY_MAX_GUNZIPPED_BYTES,
+      maxGzipRatio: env.INVENTORY_MAX_GZIP_RATIO,
+    },
   };
 }

@@ -17,8 +17,9 @@ import {
   type ImportObjectResult,
   importInventoryObject,
 } from '../../../../functions/import-inventory/import-object.ts';
+import { DEFAULT_FILE_LIMITS } from '../../../../shared/inventory/limits.ts';
 import { inventoryImportReportSchema } from '../../../../shared/inventory/report.ts';
-import { gzip } from '../../shared/inventory/helpers.ts';
+import { gzip, gzipStream, metered, repeated } from '../../shared/inventory/helpers.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 const s3 = new S3Client({ region: 'eu-west-1', credentials });
@@ -34,6 +35,7 @@ const config: ImportConfig = {
   maxReportedErrors: 100,
   rowsPerSecond: 1000,
   timeSafetyMarginMs: 10_000,
+  fileLimits: DEFAULT_FILE_LIMITS,
 };
 const lastModified = new Date('2025-03-01T10:00:00.000Z');
 const clock = () => new Date('2025-03-01T10:00:05.000Z');
@@ -110,6 +112,7 @@ describe('importInventoryObject', () => {
       errorsTotal: 1,
       errorsTruncated: false,
       ignoredColumns: ['note'],
+      ignoredColumnsTotal: 1,
       startedAt: '2025-03-01T10:00:05.000Z',
       finishedAt: '2025-03-01T10:00:05.000Z',
     });
@@ -198,6 +201,56 @@ describe('importInventoryObject', () => {
     expect(reportOf(result)).toMatchObject({ status: 'rejected', reason, rowsImported: 0 });
     expect(reportOf(result)?.detail).toEqual(expect.any(String));
     expect(storedReport().report).toEqual(reportOf(result));
+  });
+
+  describe('a hostile upload', () => {
+    /** Serves a file that counts how much of it the import read. */
+    function serveMetered(source: AsyncIterable<Uint8Array>): () => number {
+      const file = metered(source);
+      s3Mock.on(GetObjectCommand).callsFake(() => ({
+        Body: Readable.from(file.source),
+        ETag: '"etag-1"',
+        LastModified: lastModified,
+      }));
+      return file.taken;
+    }
+
+    it('rejects a header of ten million commas early, with a small report and nothing written', async () => {
+      // Prepare
+      const taken = serveMetered(repeated('store,item,count', ',', 10_000_000));
+
+      // Act
+      const result = await run();
+
+      // Assess
+      expect(dynamoMock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+      expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(1);
+      expect(reportOf(result)).toMatchObject({
+        status: 'rejected',
+        reason: 'header_too_long',
+        detail: expect.stringContaining('65536 bytes'),
+        ignoredColumns: [],
+      });
+      expect(String(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input.Body).length).toBeLessThan(2048);
+      expect(taken()).toBeLessThan(512 * 1024);
+    });
+
+    it('rejects a gzip bomb of valid rows for its ratio, having inflated only its start', async () => {
+      // Prepare: 256 MiB of one row repeated, about 250 KB of gzip.
+      const bomb = await gzipStream(repeated('store,item,count\n', 's1,a,1\n', 256 * 1024 * 1024));
+      const taken = serveMetered((async function* () {
+        for (let at = 0; at < bomb.length; at += 16_384) yield bomb.subarray(at, at + 16_384);
+      })());
+
+      // Act
+      const result = await run('inventory/bomb.csv.gz');
+
+      // Assess
+      expect(dynamoMock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+      expect(reportOf(result)).toMatchObject({ status: 'rejected', reason: 'gzip_ratio_too_high', rowsImported: 0 });
+      expect(result.outcome).toBe('reported');
+      expect(taken()).toBeLessThan(bomb.length / 4);
+    });
   });
 
   it('refuses up front a file that cannot finish in the time left', async () => {

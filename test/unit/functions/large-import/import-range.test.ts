@@ -7,6 +7,7 @@ import {
 } from '../../../../functions/large-import/import-range.ts';
 import type { LargeImportJob } from '../../../../functions/large-import/job.ts';
 import { MAX_RECORD_CHARACTERS } from '../../../../shared/inventory/csv-records.ts';
+import { DEFAULT_FILE_LIMITS } from '../../../../shared/inventory/limits.ts';
 import { decodeFingerprints, FingerprintList, keyFingerprint } from '../../../../shared/inventory/key-set.ts';
 import type { ByteRange } from '../../../../shared/inventory/ranges.ts';
 import { plan } from '../../shared/inventory/helpers.ts';
@@ -22,6 +23,7 @@ const config: ImportRangeOptions['config'] = {
   writeMaxAttempts: 3,
   maxReportedErrors: 100,
   timeSafetyMarginMs: 1000,
+  fileLimits: DEFAULT_FILE_LIMITS,
 };
 
 /** A stored file, its job, and its ranges as the plan cuts them. */

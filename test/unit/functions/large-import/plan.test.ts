@@ -1,14 +1,21 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type PlanOptions, planLargeImport } from '../../../../functions/large-import/plan.ts';
+import { DEFAULT_FILE_LIMITS, type InventoryFileLimits } from '../../../../shared/inventory/limits.ts';
+import { gzipStream, repeated } from '../../shared/inventory/helpers.ts';
 import { BUCKET, MemoryCloud } from './memory-cloud.ts';
 
 const KEY = 'inventory/big.csv';
 
-function planFor(cloud: MemoryCloud, input: Partial<PlanOptions['input']> = {}, rangeBytes = 20) {
+function planFor(
+  cloud: MemoryCloud,
+  input: Partial<PlanOptions['input']> = {},
+  rangeBytes = 20,
+  fileLimits: InventoryFileLimits = DEFAULT_FILE_LIMITS,
+) {
   return planLargeImport({
     s3: cloud.s3,
-    config: { rangeBytes, maxRanges: 1000, uploadsBucket: BUCKET },
+    config: { rangeBytes, maxRanges: 1000, uploadsBucket: BUCKET, fileLimits },
     input: { bucket: BUCKET, key: KEY, ...input },
     executionName: 'import-abc',
     executionArn: 'arn:aws:states:eu-west-1:123456789012:execution:large-import:import-abc',
@@ -59,7 +66,7 @@ describe('planLargeImport', () => {
     // Act
     const joined = await planLargeImport({
       s3: cloud.s3,
-      config: { rangeBytes: 1, maxRanges: 4, uploadsBucket: BUCKET },
+      config: { rangeBytes: 1, maxRanges: 4, uploadsBucket: BUCKET, fileLimits: DEFAULT_FILE_LIMITS },
       input: { bucket: BUCKET, key: KEY },
       executionName: 'import-abc',
       executionArn: 'arn:exec',
@@ -130,6 +137,60 @@ describe('planLargeImport', () => {
     // Assess
     expect(plan.rejected?.reason).toBe('missing_columns');
     expect([...cloud.objects.keys()]).toEqual(['inventory/big.csv.gz']);
+  });
+
+  it('rejects a header of ten million commas as too long', async () => {
+    // Prepare
+    const cloud = new MemoryCloud();
+    cloud.put(KEY, `store,item,count${','.repeat(10_000_000)}\ns1,a,1\n`);
+
+    // Act
+    const plan = await planFor(cloud);
+
+    // Assess
+    expect(plan.rejected).toEqual({ reason: 'header_too_long', detail: expect.stringContaining('65536 bytes') });
+    expect(plan.ranges).toEqual([]);
+  });
+
+  it('judges the header’s width as soon as it ends, before reading the rest of the file', async () => {
+    // Prepare: a header of 101 columns, then bytes that are not UTF-8.
+    const cloud = new MemoryCloud();
+    const header = ['store', 'item', 'count', ...Array.from({ length: 98 }, (_, i) => `c${i}`)].join(',');
+    cloud.put(KEY, Buffer.concat([Buffer.from(`${header}\n`), Buffer.from('s1,caf\xe9,1\n', 'latin1')]));
+
+    // Act
+    const plan = await planFor(cloud);
+    const lowered = await planFor(cloud, {}, 20, { ...DEFAULT_FILE_LIMITS, maxColumns: 3 });
+
+    // Assess
+    expect(plan.rejected).toMatchObject({ reason: 'too_many_columns', detail: expect.stringContaining('101') });
+    expect(lowered.rejected?.detail).toContain('at most 3');
+  });
+
+  it('rejects a header that would not fit in the workflow’s state once escaped', async () => {
+    // Prepare: 60 KB of control characters, each six bytes in JSON.
+    const cloud = new MemoryCloud();
+    cloud.put(KEY, `store,item,count,${'\u0001'.repeat(60_000)}\ns1,a,1,x\n`);
+
+    // Act
+    const plan = await planFor(cloud);
+
+    // Assess
+    expect(plan.rejected).toMatchObject({ reason: 'header_too_long', detail: expect.stringContaining('escaped') });
+  });
+
+  it('rejects a gzip bomb before staging it, leaving no staging copy behind', async () => {
+    // Prepare: 32 MiB of one row repeated, about 32 KB of gzip.
+    const cloud = new MemoryCloud();
+    const key = 'inventory/bomb.csv.gz';
+    cloud.put(key, await gzipStream(repeated('store,item,count\n', 's1,a,1\n', 32 * 1024 * 1024)));
+
+    // Act
+    const plan = await planFor(cloud, { key });
+
+    // Assess
+    expect(plan.rejected).toMatchObject({ reason: 'gzip_ratio_too_high' });
+    expect([...cloud.objects.keys()]).toEqual([key]);
   });
 
   it('rejects a missing object, and one replaced since the hand-off', async () => {

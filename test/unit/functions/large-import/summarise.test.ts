@@ -97,6 +97,7 @@ describe('summariseLargeImport', () => {
       errorsTotal: 5,
       errorsTruncated: true,
       ignoredColumns: ['note'],
+      ignoredColumnsTotal: 1,
       executionArn: jobFor(cloud, KEY).executionArn,
       startedAt: '2025-04-01T09:00:00.000Z',
       finishedAt: '2025-04-01T09:30:00.000Z',

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   decodeUtf8,
   firstInvalidUtf8Offset,
@@ -7,7 +7,8 @@ import {
   readCsvRecords,
 } from '../../../../shared/inventory/csv-records.ts';
 import { InventoryFileRejectedError } from '../../../../shared/inventory/errors.ts';
-import { bytesOf, collect, gzip } from './helpers.ts';
+import { DEFAULT_FILE_LIMITS } from '../../../../shared/inventory/limits.ts';
+import { bytesOf, collect, gzip, gzipStream, metered, repeated } from './helpers.ts';
 
 const records = (text: string | Uint8Array, chunkSize = 7) =>
   collect(readCsvRecords(decodeUtf8(bytesOf(text, chunkSize))));
@@ -155,6 +156,18 @@ describe('readCsvRecords', () => {
     expect(parsed.map((record) => record.fields[1])).toEqual(['item', item, `${'y'.repeat(4000)}🍐`]);
   });
 
+  it('stops reading the file at a record over the cap, instead of parsing the rest', async () => {
+    // Prepare: a quote never closed, then 50 MB more of the same field.
+    const file = metered(repeated('store,item,count\ns1,"', 'x', 50_000_000));
+
+    // Act
+    const error = await rejection(collect(readCsvRecords(decodeUtf8(file.source))));
+
+    // Assess
+    expect(error.reason).toBe('malformed_csv');
+    expect(file.taken()).toBeLessThan(MAX_RECORD_CHARACTERS + 1_000_000);
+  });
+
   it('rejects a record longer than the cap instead of buffering the rest of the file', async () => {
     // Prepare
     const text = `store,item,count\ns1,"${'x'.repeat(MAX_RECORD_CHARACTERS + 10)}`;
@@ -282,5 +295,64 @@ describe('gunzip', () => {
 
     // Assess
     expect(error.reason).toBe('corrupt_gzip');
+  });
+
+  describe('a decompression bomb', () => {
+    // 256 MiB of one CSV row repeated: about 250 KB of gzip, a ratio near deflate's maximum.
+    const inflatedBytes = 256 * 1024 * 1024;
+    let bomb: Uint8Array;
+    beforeAll(async () => {
+      bomb = await gzipStream(repeated('store,item,count\n', 's1,a,1\n', inflatedBytes));
+    });
+
+    it('is refused for its ratio after inflating only the start of it', async () => {
+      // Prepare
+      const file = metered(bytesOf(bomb, 16_384));
+      let inflated = 0;
+
+      // Act
+      const error = await rejection(
+        (async () => {
+          for await (const chunk of gunzip(file.source)) inflated += chunk.length;
+        })(),
+      );
+
+      // Assess
+      expect(error.reason).toBe('gzip_ratio_too_high');
+      expect(inflated).toBeLessThan(4 * 1024 * 1024);
+      expect(file.taken()).toBeLessThan(bomb.length / 10);
+    });
+
+    it('is refused once it inflates past the size cap, whatever the ratio allows', async () => {
+      // Prepare
+      const file = metered(bytesOf(bomb, 16_384));
+      const limits = { maxGunzippedBytes: 8 * 1024 * 1024, maxGzipRatio: 10_000 };
+      let inflated = 0;
+
+      // Act
+      const error = await rejection(
+        (async () => {
+          for await (const chunk of gunzip(file.source, limits)) inflated += chunk.length;
+        })(),
+      );
+
+      // Assess
+      expect(error.reason).toBe('gzip_too_large');
+      expect(inflated).toBeLessThanOrEqual(limits.maxGunzippedBytes);
+      expect(file.taken()).toBeLessThan(bomb.length / 10);
+    });
+
+    it('lets the same kind of file through under a ratio cap that allows it', async () => {
+      // Prepare
+      const small = await gzipStream(repeated('store,item,count\n', 's1,a,1\n', 4 * 1024 * 1024));
+      const limits = { ...DEFAULT_FILE_LIMITS, maxGzipRatio: 10_000 };
+      let inflated = 0;
+
+      // Act
+      for await (const chunk of gunzip(bytesOf(small, 65_536), limits)) inflated += chunk.length;
+
+      // Assess
+      expect(inflated).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    });
   });
 });

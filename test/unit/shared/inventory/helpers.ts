@@ -1,4 +1,5 @@
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
 import { type CsvRecord, decodeUtf8, readCsvRecords } from '../../../../shared/inventory/csv-records.ts';
 import { type RangePlan, RangePlanner } from '../../../../shared/inventory/ranges.ts';
 import type { InventoryRow } from '../../../../shared/inventory/rows.ts';
@@ -10,6 +11,44 @@ export async function* bytesOf(content: string | Uint8Array, chunkSize = 7): Asy
 }
 
 export const gzip = (text: string): Uint8Array => new Uint8Array(gzipSync(Buffer.from(text, 'utf8')));
+
+/**
+ * `prefix`, then `fill` repeated until `totalBytes` (at least), in chunks of about
+ * `chunkSize` bytes: a hostile file of any size, never held whole.
+ */
+export async function* repeated(
+  prefix: string,
+  fill: string,
+  totalBytes: number,
+  chunkSize = 65_536,
+): AsyncGenerator<Uint8Array> {
+  const head = new TextEncoder().encode(prefix);
+  yield head;
+  const chunk = new TextEncoder().encode(fill.repeat(Math.max(1, Math.floor(chunkSize / fill.length))));
+  for (let sent = head.length; sent < totalBytes; sent += chunk.length) yield chunk;
+}
+
+/** A source that counts the bytes its reader took: how far a rejected file was read. */
+export function metered(source: AsyncIterable<Uint8Array>): {
+  source: AsyncGenerator<Uint8Array>;
+  taken: () => number;
+} {
+  let taken = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      taken += chunk.length;
+      yield chunk;
+    }
+  }
+  return { source: counted(), taken: () => taken };
+}
+
+/** Gzips a stream (e.g. `repeated(…)` of hundreds of MiB) without holding its inflated bytes: a gzip bomb. */
+export async function gzipStream(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  for await (const part of Readable.from(source).pipe(createGzip({ level: 9 }))) parts.push(part as Buffer);
+  return new Uint8Array(Buffer.concat(parts));
+}
 
 export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InventoryFileRejectedError } from '../../../../shared/inventory/errors.ts';
 import { checkInventoryFile, importInventoryRows } from '../../../../shared/inventory/import-rows.ts';
+import { gunzip } from '../../../../shared/inventory/csv-records.ts';
 import { RowErrorLog } from '../../../../shared/inventory/report.ts';
-import { bytesOf, MemorySink } from './helpers.ts';
+import { bytesOf, gzipStream, MemorySink, metered, repeated } from './helpers.ts';
 
 async function importText(text: string, options: { header?: string[]; firstLine?: number } = {}) {
   const sink = new MemorySink();
@@ -176,5 +177,80 @@ describe('checkInventoryFile', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ reason: 'malformed_csv' });
+  });
+
+  it('rejects a header of ten million commas having read only its first chunks', async () => {
+    // Prepare
+    const file = metered(repeated('store,item,count', ',', 10_000_000));
+
+    // Act
+    const outcome = checkInventoryFile(file.source);
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ reason: 'header_too_long' });
+    expect(file.taken()).toBeLessThan(256 * 1024);
+  });
+
+  it('rejects a header with more columns than the cap', async () => {
+    // Prepare
+    const header = ['store', 'item', 'count', ...Array.from({ length: 10 }, (_, i) => `c${i}`)].join(',');
+
+    // Act
+    const outcome = checkInventoryFile(bytesOf(`${header}\ns1,a,1\n`), undefined, {
+      maxColumns: 12,
+      maxHeaderBytes: 1000,
+    });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ reason: 'too_many_columns' });
+  });
+
+  it('rejects a gzip bomb of zeros (no header) after inflating only its start', async () => {
+    // Prepare: 256 MiB of zero bytes, about 250 KB of gzip.
+    const bomb = await gzipStream(repeated('', '\0', 256 * 1024 * 1024, 1 << 20));
+    const file = metered(bytesOf(bomb, 8192));
+
+    // Act
+    const outcome = checkInventoryFile(gunzip(file.source));
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(InventoryFileRejectedError);
+    await expect(outcome).rejects.toMatchObject({ reason: 'header_too_long' });
+    expect(file.taken()).toBeLessThan(bomb.length / 4);
+  });
+});
+
+describe('importInventoryRows header caps', () => {
+  it('rejects an over-long header before passing any row on', async () => {
+    // Prepare
+    const sink = new MemorySink();
+    const file = metered(repeated('store,item,count', ',', 1_000_000));
+
+    // Act
+    const outcome = importInventoryRows({
+      source: file.source,
+      sink,
+      errors: new RowErrorLog(10),
+      limits: { maxColumns: 100, maxHeaderBytes: 4096 },
+    });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ reason: 'header_too_long' });
+    expect(sink.rows).toEqual([]);
+    expect(file.taken()).toBeLessThan(256 * 1024);
+  });
+
+  it('applies the column cap to a header supplied for a byte range', async () => {
+    // Act
+    const outcome = importInventoryRows({
+      source: bytesOf('s1,a,1,x\n'),
+      header: ['store', 'item', 'count', 'x'],
+      sink: new MemorySink(),
+      errors: new RowErrorLog(10),
+      limits: { maxColumns: 3, maxHeaderBytes: 4096 },
+    });
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ reason: 'too_many_columns' });
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { coalesceRanges, type RangePlan } from '../../../../shared/inventory/ranges.ts';
-import { plan, rangeRecords, wholeFileRecords } from './helpers.ts';
+import { InventoryFileRejectedError } from '../../../../shared/inventory/errors.ts';
+import { HEADER_SEARCH_BYTES } from '../../../../shared/inventory/limits.ts';
+import {
+  coalesceRanges,
+  guardHeader,
+  type RangePlan,
+  RangePlanner,
+} from '../../../../shared/inventory/ranges.ts';
+import { bytesOf, collect, metered, plan, rangeRecords, repeated, wholeFileRecords } from './helpers.ts';
 
 const header = (result: RangePlan): string => new TextDecoder().decode(result.headerBytes);
 
@@ -196,6 +203,100 @@ describe('RangePlanner', () => {
     const expected = await wholeFileRecords(content);
     expect(expected.map((record) => record.line)).toEqual([2, 4, 5, 7]);
     expect(await rangeRecords(content, result)).toEqual(expected);
+  });
+});
+
+describe('RangePlanner header caps', () => {
+  const rejectionOf = (act: () => unknown): InventoryFileRejectedError => {
+    try {
+      act();
+    } catch (error) {
+      if (error instanceof InventoryFileRejectedError) return error;
+      throw error;
+    }
+    throw new Error('expected a rejection');
+  };
+
+  it('rejects a header longer than the cap as soon as it passes it', () => {
+    // Prepare: a header followed by a million commas, fed in one chunk.
+    const planner = new RangePlanner(1024, 1000);
+    const content = new TextEncoder().encode(`store,item,count${','.repeat(1_000_000)}\ns1,a,1\n`);
+
+    // Act
+    const error = rejectionOf(() => planner.push(content));
+
+    // Assess
+    expect(error.reason).toBe('header_too_long');
+    expect(error.message).toContain('1000 bytes');
+  });
+
+  it('counts the header’s line break in the cap', () => {
+    // Prepare: 998 + CRLF bytes fit in 1000; 999 + CRLF do not.
+    const fits = `store,item,count,${'n'.repeat(981)}`;
+    const over = `${fits}n`;
+    const planner = new RangePlanner(1024, 1000);
+
+    // Act
+    planner.push(new TextEncoder().encode(`${fits}\r\ns1,a,1,x\r\n`));
+    const result = planner.finish();
+    const error = rejectionOf(() => new RangePlanner(1024, 1000).push(new TextEncoder().encode(`${over}\r\n`)));
+
+    // Assess
+    expect(fits).toHaveLength(998);
+    expect(new TextDecoder().decode(result.headerBytes)).toBe(fits);
+    expect(error.reason).toBe('header_too_long');
+  });
+
+  it('rejects a file of blank lines once no header has ended within the search window', () => {
+    // Prepare
+    const planner = new RangePlanner(1024);
+    const blankLines = new TextEncoder().encode(' ,\n'.repeat(HEADER_SEARCH_BYTES));
+
+    // Act
+    const error = rejectionOf(() => planner.push(blankLines));
+
+    // Assess
+    expect(error.reason).toBe('no_header');
+  });
+
+  it('tells when the header has ended, and what it is', () => {
+    // Prepare
+    const planner = new RangePlanner(1024);
+
+    // Act
+    planner.push(new TextEncoder().encode('\n,,\nstore,item,'));
+    const before = [planner.headerFound, planner.foundHeaderBytes];
+    planner.push(new TextEncoder().encode('count\ns1'));
+
+    // Assess
+    expect(before).toEqual([false, undefined]);
+    expect(planner.headerFound).toBe(true);
+    expect(new TextDecoder().decode(planner.foundHeaderBytes)).toBe('store,item,count');
+  });
+});
+
+describe('guardHeader', () => {
+  it('passes a file through unchanged, chunk by chunk', async () => {
+    // Prepare
+    const content = '\uFEFFstore,item,count\ns1,"a\nb",1\n';
+
+    // Act
+    const chunks = await collect(guardHeader(bytesOf(content, 4)));
+
+    // Assess
+    expect(Buffer.concat(chunks).toString()).toBe(content);
+  });
+
+  it('rejects a header of ten million commas having read only the first chunks of it', async () => {
+    // Prepare
+    const file = metered(repeated('store,item,count', ',', 10_000_000));
+
+    // Act
+    const outcome = collect(guardHeader(file.source));
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ reason: 'header_too_long' });
+    expect(file.taken()).toBeLessThan(256 * 1024);
   });
 });
 

@@ -17,6 +17,20 @@ describe('resolveColumns', () => {
     });
   });
 
+  it('rejects a header wider than the column cap, saying how wide', () => {
+    // Prepare
+    const wide = ['store', 'item', 'count', ...Array.from({ length: 98 }, (_, i) => `c${i}`)];
+
+    // Act
+    const act = () => resolveColumns(wide);
+
+    // Assess
+    expect(() => resolveColumns(wide.slice(0, 100))).not.toThrow();
+    expect(act).toThrow(expect.objectContaining({ reason: 'too_many_columns' }));
+    expect(act).toThrow(/101 columns; at most 100/);
+    expect(() => resolveColumns(['store', 'item', 'count', 'x'], 3)).toThrow(/at most 3/);
+  });
+
   it('rejects a header that lacks a required column, naming it', () => {
     // Act
     const act = () => resolveColumns(['store', 'sku', 'qty']);

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { readRunningEndpoints } from './endpoints-file.ts';
+import { readRunningEndpoints } from '../local/endpoints-file.ts';
 
 const [file, explicitKey] = process.argv.slice(2);
 if (!file) {
