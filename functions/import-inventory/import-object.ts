@@ -48,8 +48,9 @@ type ReportFields = Partial<InventoryImportReport> & Pick<InventoryImportReport,
  * Imports one uploaded CSV (or .csv.gz) into the inventory table and writes its report.
  *
  * Two passes over the object, both streamed: the first only decodes and parses, so a file
- * with invalid UTF-8, corrupt gzip, a bad header or broken quoting is rejected before a
- * single row is written, and counts the rows to judge whether the import fits in the time
+ * with invalid UTF-8, corrupt gzip, a bad header or broken quoting, or one over the limits
+ * (#shared/inventory/limits.ts: a header too long or too wide, a gzip bomb; refused as soon
+ * as the limit is passed), is rejected before a single row is written, and counts the rows to judge whether the import fits in the time
  * left. The second pass reads the same version (VersionId, else If-Match on the ETag) and
  * writes. Counts are absolute, so running an import again leaves the same table.
  */
@@ -242,7 +243,11 @@ async function getObjectIfUnchanged(
 }
 
 /** The object's bytes, gunzipped (within the bomb caps) for a `.gz` key. */
-function bytesOf(output: GetObjectCommandOutput, gzipped: boolean, run: ObjectImport): AsyncIterable<Uint8Array> {
+function bytesOf(
+  output: GetObjectCommandOutput,
+  gzipped: boolean,
+  run: ObjectImport,
+): AsyncIterable<Uint8Array> {
   const bytes = bodyBytes(output);
   return gzipped ? gunzip(bytes, run.options.config.fileLimits) : bytes;
 }

@@ -27,8 +27,8 @@ type Rejection = z.infer<typeof planRejectionSchema>;
  * The plan step: reads the object once, start to end, and
  * - rejects it before anything is written for the same file-level faults the direct path
  *   rejects (empty file, invalid UTF-8, corrupt gzip, bad header, an unclosed quote), and
- *   over the same caps (#shared/inventory/limits.ts: a header too long or too wide, a gzip
- *   bomb), as soon as they are passed;
+ *   over the same caps (#shared/inventory/limits.ts: a header too long or too wide, a
+ *   record too wide, a gzip bomb), as soon as they are passed;
  * - splits it into row-aligned byte ranges (#shared/inventory/ranges.ts) and parses the
  *   header once.
  *
@@ -119,10 +119,10 @@ function pinToObject(job: LargeImportJob, input: LargeImportInput, object: GetOb
 }
 
 /**
- * One pass over the file's bytes: the planner cuts them into ranges (and caps the header),
- * the decoder checks they are UTF-8 (as the direct path's check pass does), the staging
- * upload (if any) keeps them. The header is judged as soon as it ends, not after the whole
- * file. Throws InventoryFileRejectedError for a file the import must refuse.
+ * One pass over the file's bytes: the planner cuts them into ranges (and caps the header
+ * and the records), the decoder checks they are UTF-8 (as the direct path's check pass
+ * does), the staging upload (if any) keeps them. The header is judged as soon as it ends,
+ * not after the whole file. Throws InventoryFileRejectedError for a file the import must refuse.
  */
 async function scanRanges(
   source: AsyncIterable<Uint8Array>,

@@ -186,9 +186,10 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
  * counts a CRLF inside quotes twice. A record spans its inner line breaks plus one.
  *
  * A structural error (a quote never closed, a record over MAX_RECORD_CHARACTERS) rejects
- * the file, naming the line the broken record starts on. csv-parse reports it through
- * `on_skip` while records parsed before it may still wait in the stream's buffer, so the
- * error is raised once exactly those records have been handed out.
+ * the file, naming the line the broken record starts on, and the rest of the text is not
+ * read. csv-parse reports it through `on_skip` while records parsed before it may still
+ * wait in the stream's buffer, so the error is raised once exactly those records have been
+ * handed out.
  *
  * `firstLine` is the file line of the first character of `text` (1 for a whole file; the
  * Step Functions path passes the line a byte range starts on). The record delimiter is the

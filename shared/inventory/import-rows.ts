@@ -3,7 +3,7 @@ import { type CsvRecord, decodeUtf8, innerLineBreaks, readCsvRecords } from './c
 import { emptyFileError } from './errors.ts';
 import { KeySet, keyFingerprint } from './key-set.ts';
 import { DEFAULT_FILE_LIMITS, type InventoryFileLimits } from './limits.ts';
-import { guardHeader } from './ranges.ts';
+import { guardCsv } from './ranges.ts';
 import type { RowErrorLog } from './report.ts';
 import { type ColumnLayout, type InventoryRow, resolveColumns, validateInventoryRow } from './rows.ts';
 
@@ -74,7 +74,7 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
   let lastLine = firstLine - 1;
   let stopped = false;
 
-  const bytes = options.header ? options.source : guardHeader(options.source, limits.maxHeaderBytes);
+  const bytes = options.header ? options.source : guardCsv(options.source, limits.maxHeaderBytes);
   const records = readCsvRecords(decodeUtf8(bytes, firstLine), firstLine, options.recordDelimiter);
   try {
     for await (const record of records) {
@@ -123,7 +123,7 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
 
 /**
  * Counts what a file holds without writing: the pre-pass that rejects a bad file before any
- * write. A header over the caps is refused once the cap's worth of bytes is read.
+ * write. A header or a record over the caps is refused once the cap's worth of bytes is read.
  */
 export async function checkInventoryFile(
   source: AsyncIterable<Uint8Array>,
@@ -132,7 +132,7 @@ export async function checkInventoryFile(
 ): Promise<{ records: number; stopped: boolean }> {
   let header: ColumnLayout | undefined;
   let records = 0;
-  for await (const record of readCsvRecords(decodeUtf8(guardHeader(source, limits.maxHeaderBytes)))) {
+  for await (const record of readCsvRecords(decodeUtf8(guardCsv(source, limits.maxHeaderBytes)))) {
     if (isBlank(record)) continue;
     if (!header) {
       header = resolveColumns(record.fields, limits.maxColumns);

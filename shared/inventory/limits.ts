@@ -10,9 +10,9 @@ export interface InventoryFileLimits {
    */
   maxColumns: number;
   /**
-   * Bytes of the header record. It is held whole while it is found (and travels in the Step
-   * Functions state, 256 KiB at most), so it must be small; a header of 100 long names is
-   * well under the default 64 KiB.
+   * Bytes of the header record, its line break included. It is held whole while it is found
+   * (and travels in the Step Functions state, 256 KiB at most), so it must be small; a header
+   * of 100 long names is well under the default 64 KiB.
    */
   maxHeaderBytes: number;
   /**
@@ -43,6 +43,13 @@ export const DEFAULT_FILE_LIMITS: InventoryFileLimits = {
  * else (a bomb of line breaks) must not be read to its end to find that out.
  */
 export const HEADER_SEARCH_BYTES = 1024 * 1024;
+
+/**
+ * Fields one record may have after the header (a record wider than the header is an invalid
+ * row; one this wide is a hostile file). It bounds what the parser builds for one record:
+ * tens of bytes per field.
+ */
+export const MAX_RECORD_FIELDS = 10_000;
 
 /**
  * The ratio is judged once this much has been inflated: below it, a file is harmless

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import {
   type BatchWriteItemCommandInput,
   type BatchWriteItemCommandOutput,
@@ -26,7 +27,7 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-async function upload(key: string, body: string): Promise<void> {
+async function upload(key: string, body: string | Uint8Array): Promise<void> {
   await clients.s3.send(
     new PutObjectCommand({ Bucket: cloud.endpoints.buckets.uploads, Key: key, Body: body }),
   );
@@ -44,7 +45,7 @@ async function readReport(key: string): Promise<InventoryImportReport | undefine
 }
 
 /** Uploads, waits for every flow to settle, and returns the final report. */
-async function importFile(key: string, body: string): Promise<InventoryImportReport> {
+async function importFile(key: string, body: string | Uint8Array): Promise<InventoryImportReport> {
   const before = (await readReport(key))?.finishedAt;
   await upload(key, body);
   const report = await eventually(
@@ -130,6 +131,39 @@ describe('inventory import (S3 → DynamoDB)', () => {
     // Assess
     expect(report).toMatchObject({ status: 'rejected', reason: 'missing_columns', rowsImported: 0 });
     expect(await stock('s-rejected')).toEqual({});
+  });
+
+  it('rejects a header of 200,000 commas as too long, with a small report and nothing written', async () => {
+    // Act
+    const report = await importFile(
+      'inventory/wide header.csv',
+      `store,item,count${','.repeat(200_000)}\ns-wide,a,1\n`,
+    );
+
+    // Assess
+    expect(report).toMatchObject({
+      status: 'rejected',
+      reason: 'header_too_long',
+      detail: expect.stringContaining('65536 bytes'),
+      rowsImported: 0,
+      ignoredColumns: [],
+    });
+    expect(JSON.stringify(report).length).toBeLessThan(2048);
+    expect(await stock('s-wide')).toEqual({});
+  });
+
+  it('rejects a gzip bomb for its compression ratio, writing nothing', async () => {
+    // Prepare: 24 MiB of one valid row, about 25 KB of gzip.
+    const bomb = gzipSync(`store,item,count\n${'s-bomb,a,1\n'.repeat((24 * 1024 * 1024) / 11)}`, {
+      level: 9,
+    });
+
+    // Act
+    const report = await importFile('inventory/bomb.csv.gz', bomb);
+
+    // Assess
+    expect(report).toMatchObject({ status: 'rejected', reason: 'gzip_ratio_too_high', rowsImported: 0 });
+    expect(await stock('s-bomb')).toEqual({});
   });
 
   it('lands every row despite throttling and UnprocessedItems', async () => {

@@ -238,16 +238,22 @@ describe('importInventoryObject', () => {
     it('rejects a gzip bomb of valid rows for its ratio, having inflated only its start', async () => {
       // Prepare: 256 MiB of one row repeated, about 250 KB of gzip.
       const bomb = await gzipStream(repeated('store,item,count\n', 's1,a,1\n', 256 * 1024 * 1024));
-      const taken = serveMetered((async function* () {
-        for (let at = 0; at < bomb.length; at += 16_384) yield bomb.subarray(at, at + 16_384);
-      })());
+      const taken = serveMetered(
+        (async function* () {
+          for (let at = 0; at < bomb.length; at += 16_384) yield bomb.subarray(at, at + 16_384);
+        })(),
+      );
 
       // Act
       const result = await run('inventory/bomb.csv.gz');
 
       // Assess
       expect(dynamoMock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
-      expect(reportOf(result)).toMatchObject({ status: 'rejected', reason: 'gzip_ratio_too_high', rowsImported: 0 });
+      expect(reportOf(result)).toMatchObject({
+        status: 'rejected',
+        reason: 'gzip_ratio_too_high',
+        rowsImported: 0,
+      });
       expect(result.outcome).toBe('reported');
       expect(taken()).toBeLessThan(bomb.length / 4);
     });

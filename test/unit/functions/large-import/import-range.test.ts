@@ -7,8 +7,8 @@ import {
 } from '../../../../functions/large-import/import-range.ts';
 import type { LargeImportJob } from '../../../../functions/large-import/job.ts';
 import { MAX_RECORD_CHARACTERS } from '../../../../shared/inventory/csv-records.ts';
-import { DEFAULT_FILE_LIMITS } from '../../../../shared/inventory/limits.ts';
 import { decodeFingerprints, FingerprintList, keyFingerprint } from '../../../../shared/inventory/key-set.ts';
+import { DEFAULT_FILE_LIMITS } from '../../../../shared/inventory/limits.ts';
 import type { ByteRange } from '../../../../shared/inventory/ranges.ts';
 import { plan } from '../../shared/inventory/helpers.ts';
 import { BUCKET, jobFor, MemoryCloud, TABLE } from './memory-cloud.ts';

@@ -101,6 +101,7 @@ describe('planLargeImport', () => {
     ['a header without count', 'store,item\ns1,a\n', 'missing_columns'],
     ['invalid UTF-8', Buffer.from('store,item,count\ns1,caf\xe9,1\n', 'latin1'), 'invalid_utf8'],
     ['a quote never closed', 'store,item,count\ns1,a,1\ns1,"b,2\n', 'malformed_csv'],
+    ['a record of 20,000 fields', `store,item,count\ns1,a,1${','.repeat(20_000)}\n`, 'too_many_columns'],
   ])('rejects %s before anything is written', async (_name, content, reason) => {
     // Prepare
     const cloud = new MemoryCloud();
@@ -148,7 +149,10 @@ describe('planLargeImport', () => {
     const plan = await planFor(cloud);
 
     // Assess
-    expect(plan.rejected).toEqual({ reason: 'header_too_long', detail: expect.stringContaining('65536 bytes') });
+    expect(plan.rejected).toEqual({
+      reason: 'header_too_long',
+      detail: expect.stringContaining('65536 bytes'),
+    });
     expect(plan.ranges).toEqual([]);
   });
 
@@ -163,7 +167,10 @@ describe('planLargeImport', () => {
     const lowered = await planFor(cloud, {}, 20, { ...DEFAULT_FILE_LIMITS, maxColumns: 3 });
 
     // Assess
-    expect(plan.rejected).toMatchObject({ reason: 'too_many_columns', detail: expect.stringContaining('101') });
+    expect(plan.rejected).toMatchObject({
+      reason: 'too_many_columns',
+      detail: expect.stringContaining('101'),
+    });
     expect(lowered.rejected?.detail).toContain('at most 3');
   });
 
@@ -176,7 +183,10 @@ describe('planLargeImport', () => {
     const plan = await planFor(cloud);
 
     // Assess
-    expect(plan.rejected).toMatchObject({ reason: 'header_too_long', detail: expect.stringContaining('escaped') });
+    expect(plan.rejected).toMatchObject({
+      reason: 'header_too_long',
+      detail: expect.stringContaining('escaped'),
+    });
   });
 
   it('rejects a gzip bomb before staging it, leaving no staging copy behind', async () => {

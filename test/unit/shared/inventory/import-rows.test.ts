@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { gunzip } from '../../../../shared/inventory/csv-records.ts';
 import { InventoryFileRejectedError } from '../../../../shared/inventory/errors.ts';
 import { checkInventoryFile, importInventoryRows } from '../../../../shared/inventory/import-rows.ts';
-import { gunzip } from '../../../../shared/inventory/csv-records.ts';
 import { RowErrorLog } from '../../../../shared/inventory/report.ts';
 import { bytesOf, gzipStream, MemorySink, metered, repeated } from './helpers.ts';
 
@@ -188,6 +188,21 @@ describe('checkInventoryFile', () => {
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ reason: 'header_too_long' });
+    expect(file.taken()).toBeLessThan(256 * 1024);
+  });
+
+  it('rejects a line of ten million commas after the header having read only its start', async () => {
+    // Prepare: to the parser, a blank row of ten million empty cells.
+    const file = metered(repeated('store,item,count\ns1,a,1\n', ',', 10_000_000));
+
+    // Act
+    const outcome = checkInventoryFile(file.source);
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({
+      reason: 'too_many_columns',
+      message: 'the record starting on line 3 has more than 10000 fields',
+    });
     expect(file.taken()).toBeLessThan(256 * 1024);
   });
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InventoryFileRejectedError } from '../../../../shared/inventory/errors.ts';
-import { HEADER_SEARCH_BYTES } from '../../../../shared/inventory/limits.ts';
+import { HEADER_SEARCH_BYTES, MAX_RECORD_FIELDS } from '../../../../shared/inventory/limits.ts';
 import {
   coalesceRanges,
-  guardHeader,
+  guardCsv,
   type RangePlan,
   RangePlanner,
 } from '../../../../shared/inventory/ranges.ts';
@@ -206,7 +206,7 @@ describe('RangePlanner', () => {
   });
 });
 
-describe('RangePlanner header caps', () => {
+describe('RangePlanner caps', () => {
   const rejectionOf = (act: () => unknown): InventoryFileRejectedError => {
     try {
       act();
@@ -239,7 +239,9 @@ describe('RangePlanner header caps', () => {
     // Act
     planner.push(new TextEncoder().encode(`${fits}\r\ns1,a,1,x\r\n`));
     const result = planner.finish();
-    const error = rejectionOf(() => new RangePlanner(1024, 1000).push(new TextEncoder().encode(`${over}\r\n`)));
+    const error = rejectionOf(() =>
+      new RangePlanner(1024, 1000).push(new TextEncoder().encode(`${over}\r\n`)),
+    );
 
     // Assess
     expect(fits).toHaveLength(998);
@@ -273,15 +275,41 @@ describe('RangePlanner header caps', () => {
     expect(planner.headerFound).toBe(true);
     expect(new TextDecoder().decode(planner.foundHeaderBytes)).toBe('store,item,count');
   });
+
+  it('refuses a record with more fields than the cap after the header, naming its line', () => {
+    // Prepare
+    const planner = new RangePlanner(1024);
+    const wide = `s1,a,1\n"a ""quoted"", field",b${','.repeat(MAX_RECORD_FIELDS)}\n`;
+
+    // Act
+    const error = rejectionOf(() => planner.push(new TextEncoder().encode(`store,item,count\n${wide}`)));
+
+    // Assess
+    expect(error.reason).toBe('too_many_columns');
+    expect(error.message).toBe(`the record starting on line 3 has more than ${MAX_RECORD_FIELDS} fields`);
+  });
+
+  it('accepts records of up to the cap of fields, commas inside quotes aside', () => {
+    // Prepare
+    const planner = new RangePlanner(1024);
+    const widest = `s1,"${','.repeat(MAX_RECORD_FIELDS * 2)}"${','.repeat(MAX_RECORD_FIELDS - 2)}\n`;
+
+    // Act
+    planner.push(new TextEncoder().encode(`store,item,count\n${widest}${widest}`));
+    const result = planner.finish();
+
+    // Assess
+    expect(result.bytes).toBe(`store,item,count\n${widest}${widest}`.length);
+  });
 });
 
-describe('guardHeader', () => {
+describe('guardCsv', () => {
   it('passes a file through unchanged, chunk by chunk', async () => {
     // Prepare
     const content = '\uFEFFstore,item,count\ns1,"a\nb",1\n';
 
     // Act
-    const chunks = await collect(guardHeader(bytesOf(content, 4)));
+    const chunks = await collect(guardCsv(bytesOf(content, 4)));
 
     // Assess
     expect(Buffer.concat(chunks).toString()).toBe(content);
@@ -292,7 +320,7 @@ describe('guardHeader', () => {
     const file = metered(repeated('store,item,count', ',', 10_000_000));
 
     // Act
-    const outcome = collect(guardHeader(file.source));
+    const outcome = collect(guardCsv(file.source));
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ reason: 'header_too_long' });

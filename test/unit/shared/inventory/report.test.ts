@@ -28,7 +28,9 @@ const base: InventoryImportReport = {
 describe('boundReport', () => {
   it('lists the first 100 ignored columns, each clipped, and counts them all', () => {
     // Prepare
-    const ignoredColumns = Array.from({ length: 1_000_000 }, (_, i) => (i === 0 ? 'n'.repeat(10_000) : `c${i}`));
+    const ignoredColumns = Array.from({ length: 1_000_000 }, (_, i) =>
+      i === 0 ? 'n'.repeat(10_000) : `c${i}`,
+    );
 
     // Act
     const bounded = boundReport({ ...base, ignoredColumns });
