@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { dynamoDbClient, s3Client, sfnClient } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
+import { isFolderMarker, isInventoryFileKey } from '#shared/inventory/files.ts';
 import { createObservability } from '#shared/observability.ts';
 import {
   handOffConfigFrom,
@@ -29,19 +30,26 @@ async function importInventory(event: ImportEvent, context: Context): Promise<vo
   for (const record of event.Records) {
     const { bucket, object } = record.s3;
     const log = logger.createChild({ persistentKeys: { bucket: bucket.name, key: object.key } });
+    if (isFolderMarker(object.key)) {
+      log.info('Folder marker ignored');
+      continue;
+    }
     const target = {
       bucket: bucket.name,
       key: object.key,
       ...(object.versionId ? { versionId: object.versionId } : {}),
     };
-    // Too large for one invocation (or asked for): the Step Functions import takes it.
-    const handOff = await handOffLargeImport({
-      s3: s3Client(),
-      sfn: sfnClient(),
-      config: handOffConfig,
-      uploadsBucket: config.uploadsBucket,
-      ...target,
-    });
+    // Too large for one invocation (or asked for): the Step Functions import takes it. A file
+    // of another type goes straight to the direct path, which reports it.
+    const handOff = !isInventoryFileKey(object.key)
+      ? { handedOff: false as const }
+      : await handOffLargeImport({
+          s3: s3Client(),
+          sfn: sfnClient(),
+          config: handOffConfig,
+          uploadsBucket: config.uploadsBucket,
+          ...target,
+        });
     if (handOff.handedOff) {
       metrics.addMetric('ImportsHandedOff', MetricUnit.Count, 1);
       log.info('Inventory import handed off to Step Functions', { ...handOff });

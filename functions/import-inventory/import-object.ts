@@ -5,9 +5,10 @@ import {
   type GetObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { bodyBytes, isMissingObject, isPreconditionFailed, unquoteEtag } from '#shared/aws/s3-objects.ts';
+import { bodyBytes, isMissingSource, isPreconditionFailed, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import { gunzip } from '#shared/inventory/csv-records.ts';
 import { InventoryFileRejectedError, InventoryWriteError } from '#shared/inventory/errors.ts';
+import { isGzipKey, isInventoryFileKey } from '#shared/inventory/files.ts';
 import { checkInventoryFile, importInventoryRows } from '#shared/inventory/import-rows.ts';
 import {
   type ImportSource,
@@ -57,6 +58,13 @@ type ReportFields = Partial<InventoryImportReport> & Pick<InventoryImportReport,
 export async function importInventoryObject(options: ImportObjectOptions): Promise<ImportObjectResult> {
   const { s3, bucket, key } = options;
   const run = new ObjectImport(options);
+  if (!isInventoryFileKey(key)) {
+    return run.reported({
+      status: 'rejected',
+      reason: 'unsupported_file',
+      detail: 'only .csv and .csv.gz files (in any case) are imported',
+    });
+  }
   const first = await getObjectIfUnchanged(s3, {
     Bucket: bucket,
     Key: key,
@@ -71,7 +79,7 @@ export async function importInventoryObject(options: ImportObjectOptions): Promi
   }
   const versionId = first.VersionId ?? options.versionId;
   run.source = { bucket, key, etag: unquoteEtag(first.ETag), ...(versionId ? { versionId } : {}) };
-  const gzipped = key.toLowerCase().endsWith('.gz');
+  const gzipped = isGzipKey(key);
 
   // Pass 1: check the whole file without writing.
   const refusal = await checkPass(run, bytesOf(first, gzipped, run));
@@ -237,7 +245,8 @@ async function getObjectIfUnchanged(
   try {
     return await s3.send(new GetObjectCommand(input));
   } catch (error) {
-    if (isMissingObject(error) || isPreconditionFailed(error)) return undefined;
+    if (isPreconditionFailed(error)) return undefined;
+    if (await isMissingSource(s3, input.Bucket ?? '', input.Key ?? '', error)) return undefined;
     throw error;
   }
 }

@@ -2,9 +2,10 @@ import { PassThrough } from 'node:stream';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { z } from 'zod';
-import { bodyBytes, isMissingObject, isPreconditionFailed, unquoteEtag } from '#shared/aws/s3-objects.ts';
+import { bodyBytes, isMissingSource, isPreconditionFailed, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import { decodeUtf8, gunzip, readCsvRecords } from '#shared/inventory/csv-records.ts';
 import { emptyFileError, InventoryFileRejectedError } from '#shared/inventory/errors.ts';
+import { isGzipKey } from '#shared/inventory/files.ts';
 import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
 import type { InventoryFileLimits } from '#shared/inventory/limits.ts';
 import { coalesceRanges, type RangePlan, RangePlanner } from '#shared/inventory/ranges.ts';
@@ -43,7 +44,7 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
   if ('rejected' in object) return { job, ranges: [], rejected: object.rejected };
   pinToObject(job, input, object);
 
-  const gzipped = input.key.toLowerCase().endsWith('.gz');
+  const gzipped = isGzipKey(input.key);
   const staging = gzipped
     ? new StagingUpload(s3, config.uploadsBucket, `${job.partsPrefix}source.csv`)
     : undefined;
@@ -98,12 +99,12 @@ async function getSource(
       }),
     );
   } catch (error) {
-    if (isMissingObject(error)) {
-      return { rejected: { reason: 'source_missing', detail: 'the object no longer exists' } };
-    }
     // Replaced since the hand-off: the new version's own upload event imports it.
     if (isPreconditionFailed(error)) {
       return { rejected: { reason: 'superseded', detail: 'the object was replaced since the hand-off' } };
+    }
+    if (await isMissingSource(s3, input.bucket, input.key, error)) {
+      return { rejected: { reason: 'source_missing', detail: 'the object no longer exists' } };
     }
     throw error;
   }

@@ -24,7 +24,8 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 /**
  * Why a file was rejected as a whole (nothing written) or an import stopped part-way.
  * - rejected: `empty_file`, `invalid_utf8`, `corrupt_gzip`, `missing_columns`,
- *   `duplicate_columns`, `malformed_csv`, `source_missing`; and a file over one of the
+ *   `duplicate_columns`, `malformed_csv`, `source_missing`, `unsupported_file` (not
+ *   `.csv` or `.csv.gz`, in any case); and a file over one of the
  *   caps of limits.ts: `no_header`, `header_too_long`, `too_many_columns`, `gzip_too_large`,
  *   `gzip_ratio_too_high`.
  * - failed: `time_limit` (returned normally: a retry would hit the same wall),
@@ -39,6 +40,7 @@ export const IMPORT_REASONS = [
   'duplicate_columns',
   'malformed_csv',
   'source_missing',
+  'unsupported_file',
   'no_header',
   'header_too_long',
   'too_many_columns',

@@ -88,6 +88,21 @@ const alertsFor = (store: string) =>
 const csv = (rows: string[]) => `store,item,count\n${rows.join('\n')}\n`;
 
 describe('inventory import (S3 → DynamoDB)', () => {
+  it('imports .CSV in any case and reports an upload that is not CSV instead of ignoring it', async () => {
+    // Prepare: S3's suffix filters are case-sensitive; the trigger is the prefix alone.
+    const upper = 'inventory/UPPER.CSV';
+    const notCsv = 'inventory/counts.xlsx';
+
+    // Act
+    const imported = await importFile(upper, csv(['s-case,apple,3']));
+    const refused = await importFile(notCsv, 'PK\u0003\u0004 not a spreadsheet you can import');
+
+    // Assess
+    expect(imported).toMatchObject({ status: 'completed', rowsImported: 1 });
+    expect(await stock('s-case')).toEqual({ apple: 3 });
+    expect(refused).toMatchObject({ status: 'rejected', reason: 'unsupported_file', rowsRead: 0 });
+  });
+
   it('imports a CSV into exactly the expected items and writes an exact report', async () => {
     // Prepare: a key with a space (S3 events URL-encode it as "+").
     const key = 'inventory/week 1 stock.csv';

@@ -7,6 +7,7 @@ import {
 import {
   GetObjectCommand,
   type GetObjectCommandOutput,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -328,6 +329,48 @@ describe('importInventoryObject', () => {
 
     // Assess
     expect(reportOf(result)).toMatchObject({ status: 'rejected', reason: 'source_missing' });
+  });
+
+  it('tells a missing object from a denied one when S3 answers 403 for both', async () => {
+    // Prepare: without a ListBucket grant that covers the read, S3 answers 403 for a missing
+    // key; the import lists exactly that key to know.
+    const denied = Object.assign(new Error('Access Denied'), {
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+    });
+    s3Mock.on(GetObjectCommand).rejects(denied);
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'inventory/gone.csv' }).resolves({ Contents: [] });
+    s3Mock
+      .on(ListObjectsV2Command, { Prefix: 'inventory/locked.csv' })
+      .resolves({ Contents: [{ Key: 'inventory/locked.csv' }] });
+
+    // Act
+    const gone = await run('inventory/gone.csv');
+    const locked = run('inventory/locked.csv');
+
+    // Assess
+    expect(reportOf(gone)).toMatchObject({ status: 'rejected', reason: 'source_missing' });
+    await expect(locked).rejects.toThrow('Access Denied');
+  });
+
+  it('reports a file that is not CSV without reading it, and takes .CSV in any case', async () => {
+    // Prepare
+    serve('store,item,count\ns1,a,1\n');
+
+    // Act
+    const notCsv = await run('inventory/counts.xlsx');
+    const getsBefore = s3Mock.commandCalls(GetObjectCommand).length;
+    const upper = await run('inventory/COUNTS.CSV');
+
+    // Assess
+    expect(getsBefore).toBe(0);
+    expect(reportOf(notCsv)).toMatchObject({
+      status: 'rejected',
+      reason: 'unsupported_file',
+      detail: 'only .csv and .csv.gz files (in any case) are imported',
+      source: { key: 'inventory/counts.xlsx' },
+    });
+    expect(reportOf(upper)).toMatchObject({ status: 'completed', rowsImported: 1 });
   });
 
   it('leaves an object replaced between the two reads to its own notification', async () => {
