@@ -1,5 +1,6 @@
-// Checks the prerequisites of `npm start` before anything else runs, and says how to get
-// what is missing. Plain JavaScript, so it runs even where TypeScript tooling is absent.
+// Checks the prerequisites of `npm start` (and, with --tests, of `npm test`) before anything
+// else runs, and says how to get what is missing. Plain JavaScript, so it runs even where
+// TypeScript tooling is absent.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,8 +35,22 @@ if (!existsSync(join(root, 'node_modules', 's3rver'))) {
   problems.push('Dependencies are not installed: run `npm install` first.');
 }
 
+if (process.argv.includes('--tests')) {
+  // The dashboard's browser test drives Debian's Chromium; the infra tests lint the template.
+  if (!existsSync('/usr/bin/chromium')) {
+    problems.push(
+      'Chromium is not installed at /usr/bin/chromium: the dashboard test drives it (Debian/Ubuntu: `sudo apt-get install chromium`).',
+    );
+  }
+  if (spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).error) {
+    problems.push(
+      'cfn-lint is not installed (or not on the PATH): the infra tests lint the CloudFormation template with it (`pipx install cfn-lint` or `pip install cfn-lint`).',
+    );
+  }
+}
+
 if (problems.length > 0) {
-  console.error('Stockroom cannot start:\n');
+  console.error(`Stockroom cannot ${process.argv.includes('--tests') ? 'run its tests' : 'start'}:\n`);
   for (const problem of problems) console.error(`  - ${problem}`);
   console.error('');
   process.exit(1);
