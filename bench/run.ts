@@ -95,6 +95,10 @@ const runners: Record<string, Runner> = {
       name: 'inventory',
       passed: Object.values(result.passed).every(Boolean),
       body: [
+        '**Narrower than the system users run:** these figures are the importer alone — no stream',
+        'consumer (stockAlerts, storeSummaries) is wired while they are measured, so they say how',
+        'fast rows reach the table, not how soon the dashboard and the alerts are right.',
+        '',
         '| target | measured | wanted | |',
         '| --- | --- | --- | --- |',
         `| import ÷ raw BatchWriteItem | ${fixed(result.ratios.importVsRawBatch)}× | ≥ ${result.targets.importVsRawBatch}× | ${verdict(result.passed.importVsRawBatch)} |`,
