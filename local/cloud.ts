@@ -7,6 +7,7 @@ import { localDataDir } from './endpoints-file.ts';
 import { FailureQueues } from './failure-queues.ts';
 import { type LocalFunctions, loadFunctions } from './functions.ts';
 import { httpRoutes, startHttpApi } from './http-api.ts';
+import { type IdentityProvider, LOCAL_CLIENT_ID, startIdentityProvider } from './identity-provider.ts';
 import { StackResources } from './resources.ts';
 import { type S3StandIn, startS3 } from './s3.ts';
 import { type LocalService, type PortName, startTogether, stopAll } from './service.ts';
@@ -47,7 +48,7 @@ function settingOf(options: LocalCloudOptions, dataDir: string, stack: StackReso
 
 /**
  * Starts the whole local cloud: S3, DynamoDB Local with Streams, one endpoint for SNS and
- * Step Functions, the HTTP API and the triggers; creates the `local` stage's resources as
+ * Step Functions, the HTTP API, the triggers and (`auth: 'oidc'`) the OpenID provider; creates the `local` stage's resources as
  * serverless.yml declares them; runs the handlers in this process. Always `stop()` it:
  * that ends the JVM too.
  */
@@ -84,11 +85,16 @@ async function startParts(setting: Setting, services: LocalService[]) {
     stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => [id, stack.getAtt(id, 'QueueName')]),
   );
   const failureQueues = new FailureQueues(join(dataDir, 'failures'), Object.values(queues));
-  const [dynamoDb, aws, s3] = await startEmulators(setting, runner, services, (record) => dispatchS3(record));
+  // The HTTP API listens first: the provider and the web function are given its URL.
+  const http = await startHttpApi({ port: options.ports?.http ?? 0, accountId: LOCAL_ACCOUNT_ID, log });
+  services.push(http);
+  const emulators = startEmulators(setting, runner, services, (record) => dispatchS3(record), http.url);
+  const [dynamoDb, aws, s3, oidc] = await emulators;
   await createTables(dynamoDb.client, stack);
   const urls = { s3: s3.url, dynamodb: dynamoDb.url, aws: aws.url };
   const credentials = LOCAL_CREDENTIALS;
-  functions = await loadFunctions({ ...setting, keys: options.functions, urls, credentials });
+  const environment = { web: signInEnvironment(oidc, http.url) };
+  functions = await loadFunctions({ ...setting, keys: options.functions, urls, credentials, environment });
   const triggers = startTriggers({
     ...setting,
     functions: functions.byKey,
@@ -100,29 +106,47 @@ async function startParts(setting: Setting, services: LocalService[]) {
   });
   services.push(triggers);
   dispatchS3 = (record) => triggers.dispatchS3(record);
-  const routes = httpRoutes(functions.byKey.values());
-  const port = options.ports?.http ?? 0;
-  const http = await startHttpApi({ port, routes, accountId: LOCAL_ACCOUNT_ID, log });
-  services.push(http);
+  http.serve(httpRoutes(functions.byKey.values()));
   const endpoints = endpointsOf(stack, runner, {
     s3: s3.url,
     dynamodb: dynamoDb.url,
     sns: aws.url,
     http: http.url,
+    ...(oidc && { oidc: oidc.url }),
   });
   return { ...setting, services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
 }
 
+/**
+ * The web function's sign-in settings, which serverless.yml gives Cognito's values: the
+ * local provider's, or sign-in off. PUBLIC_ORIGIN is the origin of its callback URL.
+ */
+function signInEnvironment(oidc: IdentityProvider | undefined, origin: string): Record<string, string> {
+  const client = oidc ? { OIDC_ISSUER: oidc.url, OIDC_CLIENT_ID: LOCAL_CLIENT_ID } : {};
+  return {
+    AUTH_MODE: oidc ? 'oidc' : 'none',
+    OIDC_ISSUER: '',
+    OIDC_CLIENT_ID: '',
+    ...client,
+    OIDC_LOGOUT_URL: '',
+    PUBLIC_ORIGIN: origin,
+  };
+}
+
+type Emulators = [DynamoDbStandIn, AwsEndpoint, S3StandIn, ...IdentityProvider[]];
+
 /** The emulators, started side by side: DynamoDB Local (a JVM) takes the longest. */
 function startEmulators(
-  { options, dataDir, stateDir, stack, verbose }: Setting,
+  { options, dataDir, stateDir, stack, verbose, log }: Setting,
   runner: LocalStateMachineRunner,
   services: LocalService[],
   onS3Event: (record: S3EventRecord) => void,
-): Promise<[DynamoDbStandIn, AwsEndpoint, S3StandIn]> {
+  dashboardOrigin: string,
+): Promise<Emulators> {
   const ports = options.ports ?? {};
   const account = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, credentials: LOCAL_CREDENTIALS };
-  return startTogether<[DynamoDbStandIn, AwsEndpoint, S3StandIn]>(services, [
+  const oidc = { port: ports.oidc ?? 0, dashboardOrigin, stateDir, log };
+  return startTogether<Emulators>(services, [
     startDynamoDb({ ...account, port: ports.dynamodb ?? 0, dbPath: stateDir && join(stateDir, 'dynamodb') }),
     startAwsEndpoint({
       ...account,
@@ -142,6 +166,7 @@ function startEmulators(
       })),
       onEvent: onS3Event,
     }),
+    ...(options.auth === 'oidc' ? [startIdentityProvider(oidc)] : []),
   ]);
 }
 

@@ -15,6 +15,8 @@ export interface FunctionsOptions {
   /** Where the handlers' SDK clients go: the local emulators' URLs. */
   urls: { s3: string; dynamodb: string; aws: string };
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** By function key: values set over serverless.yml's (the web function's sign-in settings). */
+  environment?: Record<string, Record<string, string>>;
   /** Print the handlers' logs and metrics. */
   verbose: boolean;
   log: (line: string) => void;
@@ -62,7 +64,15 @@ export async function loadFunctions(options: FunctionsOptions) {
   const byKey = new Map<string, LocalFunction>();
   for (const [key, definition] of Object.entries(stack.config.functions)) {
     if (options.keys && !options.keys.includes(key)) continue;
-    const runtime = { stack, baseEnvironment, environmentOverrides, log: options.log, onInvocation };
+    const localEnvironment = options.environment?.[key] ?? {};
+    const runtime = {
+      stack,
+      baseEnvironment,
+      environmentOverrides,
+      localEnvironment,
+      log: options.log,
+      onInvocation,
+    };
     byKey.set(key, new LocalFunction(key, definition, runtime));
   }
   for (const fn of byKey.values()) await fn.load();

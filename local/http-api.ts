@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { LocalFunction } from './lambda-runtime.ts';
-import { closeServer, type LocalService, listen, listening } from './service.ts';
+import { closeServer, type LocalService, listen, listening, readBody } from './service.ts';
 import type { FunctionEventHttpApi } from './service-config.ts';
 
 /**
@@ -109,7 +109,6 @@ function jsonMessage(response: ServerResponse, status: number, message: string):
 
 export interface HttpApiOptions {
   port: number;
-  routes: HttpRoute[];
   accountId: string;
   log: (line: string) => void;
 }
@@ -117,6 +116,11 @@ export interface HttpApiOptions {
 export interface HttpApiStandIn extends LocalService {
   url: string;
   port: number;
+  /**
+   * Starts routing to the functions. The API listens before they load, since their
+   * environment names its URL (PUBLIC_ORIGIN); until then it answers 503.
+   */
+  serve(routes: HttpRoute[]): void;
 }
 
 /** The routes of the functions' `httpApi` events (`GET /stores/{store}`, `*` for $default). */
@@ -136,17 +140,6 @@ export function httpRoutes(functions: Iterable<LocalFunction>): HttpRoute[] {
     }
   }
   return routes;
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function isTextual(contentType: string | undefined): boolean {
@@ -236,9 +229,13 @@ export function writeResult(response: ServerResponse, result: unknown, method: s
 }
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStandIn> {
-  const routes = options.routes.map(compileRoute).sort((a, b) => compare(a.rank, b.rank));
+  let routes: CompiledRoute[] | undefined;
   let port = options.port;
   const server: Server = createServer((request, response) => {
+    if (!routes) {
+      request.resume();
+      return jsonMessage(response, 503, 'Service Unavailable');
+    }
     answer(request, response, routes, { accountId: options.accountId, port }).catch((error: unknown) => {
       options.log(`http: ${(error as Error).message}`);
       if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
@@ -250,6 +247,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStan
     url: `http://127.0.0.1:${port}`,
     port,
     ports: { http: port },
+    serve: (list) => {
+      routes = list.map(compileRoute).sort((a, b) => compare(a.rank, b.rank));
+    },
     health: () => listening(server, 'The HTTP API'),
     stop: () => closeServer(server),
   };
@@ -270,7 +270,7 @@ async function answer(
     jsonMessage(response, 404, 'Not Found');
     return;
   }
-  const body = await readBody(request);
+  const body = await readBody(request, MAX_BODY_BYTES);
   if (body === undefined) {
     jsonMessage(response, 413, 'Request Entity Too Large');
     return;

@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   baseEnvironment: Record<string, string>;
   /** Overrides applied last (e.g. quieter logs in tests). */
   environmentOverrides: Record<string, string>;
+  /** This function's values that only the local cloud knows (over serverless.yml's). */
+  localEnvironment: Record<string, string>;
   onInvocation: (record: InvocationRecord) => void;
   log: (line: string) => void;
 }
@@ -76,6 +78,7 @@ export class LocalFunction {
     return {
       ...this.options.baseEnvironment,
       ...Object.fromEntries(resolved),
+      ...this.options.localEnvironment,
       AWS_LAMBDA_FUNCTION_NAME: this.name,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(

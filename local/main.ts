@@ -2,28 +2,43 @@
  * `npm start`: the whole of Stockroom on this machine, in the foreground, until Ctrl-C.
  * Options: `--clean` starts from empty state. Ports: STOCKROOM_S3_PORT (4569),
  * STOCKROOM_DYNAMODB_PORT (8000), STOCKROOM_AWS_PORT (4575, SNS and Step Functions),
- * STOCKROOM_HTTP_PORT (3000). State: STOCKROOM_DATA_DIR (`.local/`).
+ * STOCKROOM_HTTP_PORT (3000), STOCKROOM_OIDC_PORT (4590, the OpenID provider). State:
+ * STOCKROOM_DATA_DIR (`.local/`). Sign-in: on, unless STOCKROOM_AUTH=none.
  */
 import { relative } from 'node:path';
 import { startLocalCloud } from './cloud.ts';
 import { localDataDir } from './endpoints-file.ts';
+import { LOCAL_PASSWORD, LOCAL_USERS } from './identity-provider.ts';
 import { PORT_VARIABLES, type PortName } from './service.ts';
 import { projectRoot } from './service-config.ts';
 import type { LocalCloud } from './types.ts';
 
-const DEFAULT_PORTS: Record<PortName, number> = { s3: 4569, dynamodb: 8000, aws: 4575, http: 3000 };
+const DEFAULT_PORTS: Record<PortName, number> = {
+  s3: 4569,
+  dynamodb: 8000,
+  aws: 4575,
+  http: 3000,
+  oidc: 4590,
+};
+
+function refuse(problem: string): never {
+  console.error(problem);
+  process.exit(1);
+}
 
 function port(name: PortName): number {
   const variable = PORT_VARIABLES[name];
   const value = process.env[variable];
   if (value === undefined || value === '') return DEFAULT_PORTS[name];
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
-    console.error(`${variable}=${value} is not a port number`);
-    process.exit(1);
-  }
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
+    refuse(`${variable}=${value} is not a port number`);
   return parsed;
 }
+
+const auth = process.env.STOCKROOM_AUTH || 'oidc';
+if (auth !== 'oidc' && auth !== 'none')
+  refuse(`STOCKROOM_AUTH=${auth}: use none (sign-in off) or oidc (the default)`);
 
 const startedAt = Date.now();
 console.log('Starting the Stockroom local cloud…');
@@ -33,7 +48,8 @@ try {
     dataDir: localDataDir(),
     clean: process.argv.includes('--clean'),
     verbose: true,
-    ports: { s3: port('s3'), dynamodb: port('dynamodb'), aws: port('aws'), http: port('http') },
+    auth,
+    ports: Object.fromEntries((Object.keys(DEFAULT_PORTS) as PortName[]).map((name) => [name, port(name)])),
   });
 } catch (error) {
   console.error(`\nThe local cloud could not start:\n  ${(error as Error).message.replace(/\n/g, '\n  ')}\n`);
@@ -42,10 +58,18 @@ try {
 
 const { endpoints } = cloud;
 const dataDir = relative(projectRoot, cloud.dataDir) || '.';
+const users = LOCAL_USERS.map(
+  ({ email, groups }) =>
+    `\n                   ${email.padEnd(26)}${groups.join(', ') || '(no group: signed in, no access)'}`,
+);
+const signIn = endpoints.endpoints.oidc
+  ? `sign in with a seeded user, password ${LOCAL_PASSWORD}:${users.join('')}
+  OpenID provider  ${endpoints.endpoints.oidc}`
+  : 'sign-in is off (STOCKROOM_AUTH=none)';
 console.log(`
 Stockroom is running locally (${((Date.now() - startedAt) / 1000).toFixed(1)} s).
 
-  Dashboard        ${endpoints.endpoints.http}/
+  Dashboard        ${endpoints.endpoints.http}/   ${signIn}
   Health           ${endpoints.endpoints.http}/healthz
   S3               ${endpoints.endpoints.s3}   uploads: ${endpoints.buckets.uploads}
   DynamoDB         ${endpoints.endpoints.dynamodb}   table: ${endpoints.tables.inventory}

@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:net';
 
 /**
  * What each part of the local cloud is to `startLocalCloud` (cloud.ts): started with the
  * cloud, owning some ports, able to say whether it is well, stopped with it. Each has a
- * start function: startS3, startDynamoDb, startAwsEndpoint, startHttpApi, startTriggers.
+ * start function: startS3, startDynamoDb, startAwsEndpoint, startHttpApi, startTriggers,
+ * startIdentityProvider.
  */
 export interface LocalService {
   readonly name: string;
@@ -20,6 +22,7 @@ export const PORT_VARIABLES = {
   dynamodb: 'STOCKROOM_DYNAMODB_PORT',
   aws: 'STOCKROOM_AWS_PORT',
   http: 'STOCKROOM_HTTP_PORT',
+  oidc: 'STOCKROOM_OIDC_PORT',
 } as const;
 export type PortName = keyof typeof PORT_VARIABLES;
 
@@ -63,6 +66,17 @@ export function closeServer(server: Server & { closeAllConnections?: () => void 
     server.close(() => resolve());
     server.closeAllConnections?.();
   });
+}
+
+/** The whole body, read to its end even when too large (so the client gets an answer, not a reset); undefined when over `maxBytes`. */
+export async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= maxBytes) chunks.push(chunk);
+  }
+  return size > maxBytes ? undefined : Buffer.concat(chunks);
 }
 
 export async function listening(server: Server, what: string): Promise<'ok' | string> {

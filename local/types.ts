@@ -8,7 +8,8 @@ import type { PortName } from './service.ts';
 /** `.local/endpoints.json` — exactly this shape; tools outside the project read it. */
 export interface Endpoints {
   region: string;
-  endpoints: { s3: string; dynamodb: string; sns: string; http: string };
+  /** `oidc`: the local OpenID provider's issuer, when sign-in is on. */
+  endpoints: { s3: string; dynamodb: string; sns: string; http: string; oidc?: string };
   buckets: { uploads: string; thumbnails: string };
   tables: { inventory: string };
   topics: { outOfStock: string };
@@ -30,6 +31,11 @@ export interface LocalCloudOptions {
   asyncRetryDelaysMs?: number[];
   /** Only wire these functions (by serverless.yml name); default all. */
   functions?: string[];
+  /**
+   * `oidc`: sign-in through the local OpenID provider (what `npm start` does unless
+   * STOCKROOM_AUTH=none); `none` (default, for tests and benches): no provider, the web function open.
+   */
+  auth?: 'none' | 'oidc';
 }
 
 /** One handler invocation, as recorded by the local Lambda runtime. */
@@ -78,7 +84,7 @@ export interface LocalCloud {
   snsMessages(): SnsOutboxEntry[];
   /** Invoke a function directly with an event (as `aws lambda invoke` would). */
   invoke(functionName: string, event: unknown): Promise<unknown>;
-  /** Each emulator's health by name (`s3`, `dynamodb`, `aws`, `http`, `triggers`): 'ok' or what is wrong. */
+  /** Each emulator's health by name (`s3`, `dynamodb`, `aws`, `http`, `triggers`, `oidc`): 'ok' or what is wrong. */
   health(): Promise<Record<string, 'ok' | string>>;
   /** Resolves when no invocation is running or queued and stream consumers are caught up. */
   waitForIdle(timeoutMs?: number): Promise<void>;

@@ -15,6 +15,7 @@ a{color:var(--accent)}
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:var(--bg);padding:.5rem}
 header.site{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between;padding:.75rem 1rem;border-bottom:1px solid var(--line)}
 .brand{margin:0;font-weight:700}.brand a{text-decoration:none;color:inherit}
+.session{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:0}.session p,.session form{margin:0}
 nav ul{list-style:none;display:flex;gap:1rem;margin:0;padding:0}
 nav a[aria-current]{font-weight:700;text-decoration:none}
 main{max-width:72rem;margin:0 auto;padding:1rem}
@@ -74,13 +75,14 @@ const APP_JS = `'use strict';
       if (kind === 'inventory') { request.filename = file.name; }
       else { request.item = form.querySelector('[name=item]').value; request.contentType = file.type; }
       var headers = { 'content-type': 'application/json', accept: 'application/json' };
-      var token = form.querySelector('[data-token]');
-      if (token && token.value.trim()) { headers.authorization = 'Bearer ' + token.value.trim(); }
+      // The session's access token, for API Gateway's JWT authorizer on this route (AWS).
+      var token = form.getAttribute('data-access-token');
+      if (token) { headers.authorization = 'Bearer ' + token; }
       status.textContent = 'Preparing the upload…';
       fetch('/api/uploads', { method: 'POST', headers: headers, body: JSON.stringify(request), credentials: 'same-origin' })
         .then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (answer) {
-            if (response.status === 401) { throw new Error('Please sign in: the access token is missing or has expired.'); }
+            if (response.status === 401) { throw new Error('Your session has expired: reload the page to sign in again.'); }
             if (!response.ok) { throw new Error(answer.detail || answer.title || 'The upload was refused.'); }
             if (file.size > answer.maxBytes) { throw new Error('The file is too large (at most ' + answer.maxBytes + ' bytes).'); }
             var post = document.createElement('form');

@@ -1,27 +1,61 @@
 import { z } from 'zod';
+import { isLoopbackUrl } from './http-event.ts';
+
+/** serverless.yml writes `""` for an unset optional parameter: an empty variable counts as unset. */
+const unlessEmpty = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 /**
  * The web function's configuration, parsed once at cold start (see handler.ts).
  *
- * `AUTH_MODE` says whether writes are protected by API Gateway's JWT authorizer (`jwt`, on AWS)
- * or open (`none`, the local cloud, whose HTTP API has no authorizers). It only changes what the
- * dashboard offers and a defence-in-depth check; the authorizer itself is declared in serverless.yml.
+ * `AUTH_MODE=oidc` (the default, and the value on AWS) puts every route but `/healthz` and the
+ * assets behind a sign-in with the OpenID provider at `OIDC_ISSUER` (Cognito on AWS, the local
+ * provider in the local cloud); `none` opens everything, for the local cloud only
+ * (`STOCKROOM_AUTH=none`). See docs/web.md, "Sign-in".
  */
-export const webEnvironmentSchema = z.object({
-  INVENTORY_TABLE: z.string().min(1),
-  STORE_SUMMARIES_TABLE: z.string().min(1),
-  UPLOADS_BUCKET: z.string().min(1),
-  THUMBNAILS_BUCKET: z.string().min(1),
-  LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0),
-  AUTH_MODE: z.enum(['none', 'jwt']).default('none'),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  // Endpoint overrides (the local cloud) decide which origin the browser uploads to.
-  AWS_ENDPOINT_URL_S3: z.url().optional(),
-  AWS_ENDPOINT_URL: z.url().optional(),
-  STOCKROOM_LOCAL_CLOUD: z.string().optional(),
-});
+export const webEnvironmentSchema = z
+  .object({
+    INVENTORY_TABLE: z.string().min(1),
+    STORE_SUMMARIES_TABLE: z.string().min(1),
+    UPLOADS_BUCKET: z.string().min(1),
+    THUMBNAILS_BUCKET: z.string().min(1),
+    LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0),
+    AUTH_MODE: z.enum(['none', 'oidc']).default('oidc'),
+    OIDC_ISSUER: unlessEmpty(z.url()),
+    OIDC_CLIENT_ID: unlessEmpty(z.string()),
+    /** Cognito's `/logout`, used when the provider's discovery has no `end_session_endpoint`. */
+    OIDC_LOGOUT_URL: unlessEmpty(z.url()),
+    /** The dashboard's origin; unset: `https://` + the request's domain name. */
+    PUBLIC_ORIGIN: unlessEmpty(z.url()),
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    // Endpoint overrides (the local cloud) decide which origin the browser uploads to.
+    AWS_ENDPOINT_URL_S3: z.url().optional(),
+    AWS_ENDPOINT_URL: z.url().optional(),
+    STOCKROOM_LOCAL_CLOUD: z.string().optional(),
+  })
+  .superRefine((env, context) => {
+    if (env.AUTH_MODE !== 'oidc') return;
+    const problem = (path: string, message: string) =>
+      context.addIssue({ code: 'custom', path: [path], message });
+    if (!env.OIDC_CLIENT_ID) problem('OIDC_CLIENT_ID', 'is required when AUTH_MODE=oidc');
+    if (!env.OIDC_ISSUER) problem('OIDC_ISSUER', 'is required when AUTH_MODE=oidc');
+    else if (!env.OIDC_ISSUER.startsWith('https://') && !isLoopbackUrl(env.OIDC_ISSUER)) {
+      // Tokens and codes travel to the issuer: only the local provider may use plain HTTP.
+      problem('OIDC_ISSUER', 'must be an https:// URL (http:// only on 127.0.0.1, the local provider)');
+    }
+  });
 
 export type WebEnvironment = z.infer<typeof webEnvironmentSchema>;
+
+/** Sign-in with an OpenID provider: authorization code + PKCE, a public client (no secret). */
+export interface OidcConfig {
+  mode: 'oidc';
+  issuer: string;
+  clientId: string;
+  logoutUrl?: string;
+}
+
+export type AuthConfig = { mode: 'none' } | OidcConfig;
 
 export interface WebConfig {
   inventoryTable: string;
@@ -29,11 +63,23 @@ export interface WebConfig {
   uploadsBucket: string;
   thumbnailsBucket: string;
   lowStockThreshold: number;
-  authMode: 'none' | 'jwt';
+  auth: AuthConfig;
+  /** The dashboard's origin when configured; else each request's `https://<domainName>`. */
+  publicOrigin?: string;
   /** The origin the browser posts uploads to; it goes into the CSP's form-action. */
   uploadsOrigin: string;
   /** HSTS only makes sense over HTTPS, i.e. on AWS. */
   strictTransportSecurity: boolean;
+}
+
+function authConfigFrom(env: WebEnvironment): AuthConfig {
+  if (env.AUTH_MODE === 'none') return { mode: 'none' };
+  return {
+    mode: 'oidc',
+    issuer: env.OIDC_ISSUER ?? '',
+    clientId: env.OIDC_CLIENT_ID ?? '',
+    ...(env.OIDC_LOGOUT_URL ? { logoutUrl: env.OIDC_LOGOUT_URL } : {}),
+  };
 }
 
 export function webConfigFrom(env: WebEnvironment): WebConfig {
@@ -44,7 +90,8 @@ export function webConfigFrom(env: WebEnvironment): WebConfig {
     uploadsBucket: env.UPLOADS_BUCKET,
     thumbnailsBucket: env.THUMBNAILS_BUCKET,
     lowStockThreshold: env.LOW_STOCK_THRESHOLD,
-    authMode: env.AUTH_MODE,
+    auth: authConfigFrom(env),
+    ...(env.PUBLIC_ORIGIN ? { publicOrigin: new URL(env.PUBLIC_ORIGIN).origin } : {}),
     // A presigned POST goes to the bucket's virtual-hosted endpoint on AWS
     // (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html),
     // or to the override endpoint (path style) locally.

@@ -1,8 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
+import type { SignIn } from './auth/sign-in.ts';
 import type { WebConfig } from './config.ts';
 import { createApiControllers } from './controllers/api.ts';
+import { createAuthControllers } from './controllers/auth.ts';
 import { createPageControllers } from './controllers/pages.ts';
 import { asset, healthz } from './controllers/static.ts';
 import { createThumbnailController } from './controllers/thumbnails.ts';
@@ -25,15 +27,16 @@ export interface WebDependencies {
 export type Controller = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 
 /** Every controller, by route group, sharing one set of reads (and so one summaries cache). */
-export function createControllers(dependencies: WebDependencies) {
-  const { config, s3, imageIndex } = dependencies;
+export function createControllers(dependencies: WebDependencies & { signIn: SignIn }) {
+  const { config, s3, imageIndex, signIn } = dependencies;
   const now = dependencies.now ?? (() => new Date());
   const reads = createWebReads(dependencies);
   return {
     ...createPageControllers(config, reads, imageIndex),
     ...createApiControllers(config, reads),
-    apiUploads: createUploadController({ config, s3, now }),
-    itemThumbnail: createThumbnailController(config, s3),
+    ...createAuthControllers(signIn),
+    apiUploads: createUploadController({ config, s3, reads, now }),
+    itemThumbnail: createThumbnailController(config, s3, reads),
     asset,
     healthz,
   };

@@ -17,9 +17,23 @@ export interface HttpResponse extends APIGatewayProxyStructuredResultV2 {
 
 export type WebRequest = Request<HttpEvent, HttpResponse, Error, Context>;
 
-/** Paths under /api/ speak JSON (problem+json on errors); everything else is a page. */
+/** Paths under /api/ are the JSON API. */
 export function isApiPath(path: string): boolean {
   return path === '/api' || path.startsWith('/api/');
+}
+
+/** `/items/{item}/thumbnail`: image bytes, fetched by an `<img>`, never navigated to. */
+export function isThumbnailPath(path: string): boolean {
+  return /^\/items\/[^/]+\/thumbnail\/?$/.test(path);
+}
+
+/**
+ * The JSON API and the thumbnails are fetched by scripts and images, not navigated to: they
+ * answer errors with problem+json and a missing sign-in with 401, never a page or a redirect.
+ * Everything else is a page.
+ */
+export function answersWithData(path: string): boolean {
+  return isApiPath(path) || isThumbnailPath(path);
 }
 
 export function requestPath(event: HttpEvent): string {
@@ -30,7 +44,25 @@ export function requestMethod(event: HttpEvent): string {
   return (event.requestContext?.http?.method ?? 'GET').toUpperCase();
 }
 
-/** The claims API Gateway's JWT authorizer verified, if the route has one (AWS only). */
-export function jwtClaims(event: HttpEvent): Record<string, unknown> | undefined {
-  return event.requestContext.authorizer?.jwt?.claims;
+/** A header's value (httpHeaderNormalizer has lower-cased the names). */
+export function requestHeader(event: HttpEvent, name: string): string | undefined {
+  return event.headers?.[name];
+}
+
+/** `http://127.0.0.1[:port]…`: the local cloud's own services, the only plain-HTTP peers allowed. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' && parsed.hostname === '127.0.0.1';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The dashboard's origin: `PUBLIC_ORIGIN` when set (the local cloud, a custom domain), else
+ * the domain the request came in on — API Gateway's `requestContext.domainName`, always HTTPS.
+ */
+export function dashboardOrigin(event: HttpEvent, publicOrigin: string | undefined): string {
+  return publicOrigin ?? `https://${event.requestContext.domainName}`;
 }

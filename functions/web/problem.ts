@@ -54,3 +54,27 @@ export function invalidParameters(parameters: ParameterProblem[], cause?: unknow
 export function notFound(detail: string): HttpProblemError {
   return new HttpProblemError(404, 'Not Found', detail);
 }
+
+/** Import reports list every store's rows: users limited to some stores do not see them. */
+export function importReportsRefused(): HttpProblemError {
+  return new HttpProblemError(
+    403,
+    'Forbidden',
+    'Import reports list rows of every store, so they are shown only to users who see every store.',
+  );
+}
+
+/**
+ * Ends a request with a redirect instead of an answer: a signed-out visitor asking for a page
+ * is sent to the sign-in (302). Thrown from a middleware's `before`, it goes through the same
+ * after-chain (security headers, cookies) as any error.
+ */
+export class HttpRedirect extends Error {
+  override name = 'HttpRedirect';
+  readonly location: string;
+
+  constructor(location: string) {
+    super(`redirect to ${location}`);
+    this.location = location;
+  }
+}

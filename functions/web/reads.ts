@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { listStoreSummaries, type StoreSummary } from '#shared/inventory/store-summaries-table.ts';
-import { type InventoryItem, queryStoreItems } from '#shared/inventory/table.ts';
+import { INVENTORY_ATTRIBUTES, type InventoryItem, queryStoreItems } from '#shared/inventory/table.ts';
 import type { WebConfig } from './config.ts';
 import { getImportReport, type ImportReportsPage, listRecentImportReports } from './import-reports.ts';
 import { notFound } from './problem.ts';
@@ -25,6 +25,8 @@ export interface WebReads {
   summaries(): Promise<StoreSummary[]>;
   /** A store's items; a store without items is a 404. */
   storeItems(store: string): Promise<InventoryItem[]>;
+  /** Whether one of `stores` has `item` (a key lookup per store, in parallel). */
+  anyStoreHasItem(stores: Iterable<string>, item: string): Promise<boolean>;
   /**
    * The report of `source` (none yet: an empty list), else page `page` of the newest reports,
    * `limit` a page. Every report is bounded (see boundReport) so an answer always fits.
@@ -34,6 +36,30 @@ export interface WebReads {
     page?: number;
     source?: string | undefined;
   }): Promise<ImportReportsPage>;
+}
+
+/** The 404 of a store without items, and of a store the user may not see: the same, to reveal nothing. */
+export function noSuchStore(store: string) {
+  return notFound(`There is no store named “${store}” with items.`);
+}
+
+/** One key lookup: Query rather than GetItem, the only read the web function may make of the table. */
+async function storeHasItem(
+  documentClient: DynamoDBDocumentClient,
+  inventoryTable: string,
+  store: string,
+  item: string,
+): Promise<boolean> {
+  const found = await documentClient.send(
+    new QueryCommand({
+      TableName: inventoryTable,
+      KeyConditionExpression: '#store = :store AND #item = :item',
+      ExpressionAttributeNames: { '#store': INVENTORY_ATTRIBUTES.store, '#item': INVENTORY_ATTRIBUTES.item },
+      ExpressionAttributeValues: { ':store': store, ':item': item },
+      ProjectionExpression: '#item',
+    }),
+  );
+  return (found.Items?.length ?? 0) > 0;
 }
 
 export function createWebReads(dependencies: WebReadDependencies): WebReads {
@@ -46,8 +72,14 @@ export function createWebReads(dependencies: WebReadDependencies): WebReads {
     summaries: () => summaries.get(),
     async storeItems(store) {
       const items = await queryStoreItems(documentClient, config.inventoryTable, store);
-      if (items.length === 0) throw notFound(`There is no store named “${store}” with items.`);
+      if (items.length === 0) throw noSuchStore(store);
       return items;
+    },
+    async anyStoreHasItem(stores, item) {
+      const lookups = [...stores].map((store) =>
+        storeHasItem(documentClient, config.inventoryTable, store, item),
+      );
+      return (await Promise.all(lookups)).some(Boolean);
     },
     async importReports({ limit, page, source }) {
       if (!source) {

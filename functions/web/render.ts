@@ -3,115 +3,10 @@ import type { InventoryItem } from '#shared/inventory/table.ts';
 import { type StockStatus, stockStatus } from '#shared/stock/status.ts';
 import { href, html, type SafeHtml, segment } from './html.ts';
 import type { ItemQuery, NumberedPage, SortKey } from './items.ts';
-import type { ErrorPage } from './middlewares/problem-responses.ts';
+import { formatNumber, formatTimestamp, layout, type PageChrome, renderUploadForms } from './page-layout.ts';
 import type { ImportReportEntry } from './reports.ts';
 
 /** Pure page templates: data in, HTML out. Every value is escaped by `html`. */
-
-export type UploadMode = 'open' | 'token';
-
-export interface PageChrome {
-  /** Which upload forms the page may show: open (no auth), with a token field (JWT), or none. */
-  uploads: UploadMode;
-  /** The key of a file just uploaded through a form (S3 redirected back with it). */
-  uploadedKey?: string;
-}
-
-type Section = 'dashboard' | 'imports' | 'store' | 'other';
-
-function formatTimestamp(value: string | undefined): SafeHtml {
-  if (!value) return html`<span class="muted">—</span>`;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return html`${value}`;
-  const shown = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  return html`<time datetime="${date.toISOString()}">${shown}</time>`;
-}
-
-// One formatter for every cell: Number#toLocaleString builds a new one per call.
-const NUMBER_FORMAT = new Intl.NumberFormat('en-US');
-
-function formatNumber(value: number | undefined): string {
-  return value === undefined ? '—' : NUMBER_FORMAT.format(value);
-}
-
-function layout(title: string, section: Section, chrome: PageChrome, body: SafeHtml): string {
-  const current = (name: Section) => (section === name ? html` aria-current="page"` : '');
-  const notice = chrome.uploadedKey
-    ? html`<p class="notice" role="status">Received <code>${chrome.uploadedKey}</code>. It is processed in
-        the background: refresh in a few seconds to see the result.</p>`
-    : '';
-  return `<!doctype html>${html`<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Stockroom</title>
-<link rel="stylesheet" href="/assets/app.css">
-<script src="/assets/app.js" defer></script>
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header class="site">
-<p class="brand"><a href="/">Stockroom</a></p>
-<nav aria-label="Main">
-<ul>
-<li><a href="/"${current('dashboard')}>Stores</a></li>
-<li><a href="/imports"${current('imports')}>Imports</a></li>
-</ul>
-</nav>
-</header>
-<main id="main">
-${notice}
-${body}
-</main>
-</body>
-</html>
-`}`;
-}
-
-export function renderUploadForms(mode: UploadMode, returnTo: { csv: string; image: string }): SafeHtml {
-  const token = (id: string) =>
-    mode === 'token'
-      ? html`<div class="field">
-<label for="${id}">Access token</label>
-<input id="${id}" type="password" autocomplete="off" data-token required aria-describedby="token-help">
-</div>`
-      : '';
-  return html`<section class="uploads" aria-labelledby="uploads-heading">
-<h2 id="uploads-heading">Upload</h2>
-${
-  mode === 'token'
-    ? html`<p id="token-help">Uploads need you to be signed in: paste an ID token from the user pool
-(see the README, “Signing in”). It is sent once, with the upload request, and not stored.</p>`
-    : ''
-}
-<noscript><p>Uploading from this page needs JavaScript (the browser sends the file straight to S3).
-Without it, copy files into the uploads bucket under <code>inventory/</code> or <code>images/</code>.</p></noscript>
-<form class="upload" data-upload="inventory" data-return="${returnTo.csv}" hidden>
-<h3>Inventory CSV</h3>
-<div class="field">
-<label for="csv-file">CSV file with the columns store, item, count</label>
-<input id="csv-file" type="file" accept=".csv,.gz,text/csv" required>
-</div>
-${token('csv-token')}
-<button type="submit">Upload CSV</button>
-<p class="upload-status" role="status" aria-live="polite"></p>
-</form>
-<form class="upload" data-upload="image" data-return="${returnTo.image}" hidden>
-<h3>Item photo</h3>
-<div class="field">
-<label for="image-item">Item</label>
-<input id="image-item" name="item" type="text" required maxlength="200" autocomplete="off">
-</div>
-<div class="field">
-<label for="image-file">Photo (JPEG, PNG, WebP, GIF, AVIF or TIFF)</label>
-<input id="image-file" type="file" accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/tiff" required>
-</div>
-${token('image-token')}
-<button type="submit">Upload photo</button>
-<p class="upload-status" role="status" aria-live="polite"></p>
-</form>
-</section>`;
-}
 
 export function renderDashboardPage(summaries: StoreSummary[], chrome: PageChrome): string {
   const totals = summaries.reduce(
@@ -367,22 +262,5 @@ export function renderImportsPage(view: ImportsPageView, chrome: PageChrome): st
         ? html`<p><a href="/imports?page=${view.nextPage}&amp;limit=${view.limit ?? 20}">Older imports</a></p>`
         : ''
     }`,
-  );
-}
-
-export function renderErrorPage(page: ErrorPage): string {
-  const list =
-    page.parameters.length > 0
-      ? html`<ul>${page.parameters.map((p) => html`<li><code>${p.parameter}</code>: ${p.detail}</li>`)}</ul>`
-      : '';
-  return layout(
-    page.title,
-    'other',
-    { uploads: 'open' },
-    html`<h1>${page.title}</h1>
-<p>${page.detail}</p>
-${list}
-${page.requestId ? html`<p class="muted">Reference: <code>${page.requestId}</code></p>` : ''}
-<p><a href="/">Back to the stores</a></p>`,
   );
 }

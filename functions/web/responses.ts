@@ -57,3 +57,12 @@ export function errorPageResponse(
 ): HttpResponse {
   return response(status, { 'content-type': HTML, 'cache-control': NO_STORE }, body, headers);
 }
+
+/** A 302 to `location`, never cached (it depends on who asks). */
+export function redirectResponse(location: string): HttpResponse {
+  return {
+    statusCode: 302,
+    headers: { location, 'cache-control': NO_STORE, 'content-type': 'text/plain; charset=utf-8' },
+    body: `Redirecting to ${location}`,
+  };
+}

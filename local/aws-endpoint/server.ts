@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isRecord } from '../json-lines.ts';
-import { closeServer, type LocalService, listen, listening } from '../service.ts';
+import { closeServer, type LocalService, listen, listening, readBody } from '../service.ts';
 import type { SnsOutboxEntry } from '../types.ts';
 import { AwsApiError } from './errors.ts';
 import { parseQueryParams, queryErrorResponse, queryResponse } from './query.ts';
@@ -93,11 +93,12 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
 
 async function answer(services: Services, request: IncomingMessage): Promise<Reply> {
   const requestId = randomUUID();
-  const { body, tooLarge } = await readBody(request);
+  const read = await readBody(request, MAX_REQUEST_BYTES);
+  const body = read?.toString('utf8') ?? '';
   const target = request.headers['x-amz-target'];
   const json = typeof target === 'string' && target.length > 0;
   try {
-    if (tooLarge) {
+    if (read === undefined) {
       const limit = `Request body is larger than the endpoint's limit of ${MAX_REQUEST_BYTES} bytes.`;
       throw new AwsApiError('RequestEntityTooLarge', limit, { status: 413 });
     }
@@ -133,28 +134,6 @@ function queryReply(services: Services, request: IncomingMessage, body: string, 
     throw new AwsApiError('MissingAction', 'The request must contain the parameter Action.');
   }
   return queryResponse(action, SNS_XML_NAMESPACE, handleSnsAction(services.sns, action, params), requestId);
-}
-
-/** The whole body, read to its end even when too large (so the client gets our answer, not a reset). */
-function readBody(request: IncomingMessage): Promise<{ body: string; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
-    });
-    request.on('end', () => {
-      const tooLarge = size > MAX_REQUEST_BYTES;
-      resolve({ body: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge });
-    });
-    request.on('error', reject);
-    // A client that goes away mid-body ends the request without 'end'.
-    request.on('close', () => {
-      if (!request.complete)
-        reject(new Error('The client closed the connection before sending the whole body.'));
-    });
-  });
 }
 
 /** Input for the JSON protocol must be an object; anything else is a serialization error. */

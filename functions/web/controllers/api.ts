@@ -1,6 +1,7 @@
 import type { StoreSummary } from '#shared/inventory/store-summaries-table.ts';
 import type { InventoryItem } from '#shared/inventory/table.ts';
 import { stockStatus } from '#shared/stock/status.ts';
+import { accessOf, seesImportReports, seesStore, visibleStores } from '../auth/access.ts';
 import type { WebConfig } from '../config.ts';
 import type { Controller } from '../controllers.ts';
 import {
@@ -19,8 +20,8 @@ import {
   storeItemsApiQuerySchema,
   storeName,
 } from '../params.ts';
-import { invalidParameters } from '../problem.ts';
-import type { WebReads } from '../reads.ts';
+import { importReportsRefused, invalidParameters } from '../problem.ts';
+import { noSuchStore, type WebReads } from '../reads.ts';
 import { jsonResponse } from '../responses.ts';
 
 function summaryJson(summary: StoreSummary) {
@@ -58,11 +59,12 @@ function positionAfter(cursor: string | undefined, query: ItemQuery): ItemPositi
 
 /** The JSON API: the same reads as the pages, as JSON. */
 export function createApiControllers(config: WebConfig, reads: WebReads) {
-  const apiStores: Controller = async () =>
-    jsonResponse({ stores: (await reads.summaries()).map(summaryJson) });
+  const apiStores: Controller = async (event) =>
+    jsonResponse({ stores: visibleStores(accessOf(event), await reads.summaries()).map(summaryJson) });
 
   const apiStoreItems: Controller = async (event) => {
     const store = pathParameter(event, 'store', storeName);
+    if (!seesStore(accessOf(event), store)) throw noSuchStore(store);
     const query = parseOrBadRequest(storeItemsApiQuerySchema, queryOf(event));
     const after = positionAfter(query.cursor, query);
     const items = await reads.storeItems(store);
@@ -77,6 +79,7 @@ export function createApiControllers(config: WebConfig, reads: WebReads) {
   };
 
   const apiImports: Controller = async (event) => {
+    if (!seesImportReports(accessOf(event))) throw importReportsRefused();
     const query = parseOrBadRequest(importsQuerySchema, queryOf(event));
     const { entries, nextPage } = await reads.importReports(query);
     return jsonResponse({ reports: entries, ...(nextPage ? { nextPage } : {}) });

@@ -1,8 +1,17 @@
+import {
+  type Access,
+  accessOf,
+  canUpload,
+  seesImportReports,
+  seesStore,
+  visibleStores,
+} from '../auth/access.ts';
 import type { WebConfig } from '../config.ts';
 import type { Controller } from '../controllers.ts';
 import type { HttpEvent } from '../http-event.ts';
 import type { ImageIndex } from '../image-index.ts';
 import { numberedPage, selectItems } from '../items.ts';
+import type { PageChrome, UploadForms } from '../page-layout.ts';
 import {
   importsQuerySchema,
   parseOrBadRequest,
@@ -11,8 +20,9 @@ import {
   storeName,
   storePageQuerySchema,
 } from '../params.ts';
-import type { WebReads } from '../reads.ts';
-import { type PageChrome, renderDashboardPage, renderImportsPage, renderStorePage } from '../render.ts';
+import { importReportsRefused } from '../problem.ts';
+import { noSuchStore, type WebReads } from '../reads.ts';
+import { renderDashboardPage, renderImportsPage, renderStorePage } from '../render.ts';
 import { htmlResponse } from '../responses.ts';
 
 /** Rows per page on the store page. */
@@ -24,21 +34,40 @@ function uploadedKeyOf(event: HttpEvent): string | undefined {
   return value && value.length <= 1024 ? value : undefined;
 }
 
+/**
+ * The forms a user's pages show: managers upload; a manager limited to some stores uploads
+ * photos (of their stores' items, see uploads.ts) but no CSV, whose rows may be for any store.
+ */
+function uploadFormsFor(access: Access): UploadForms {
+  if (!canUpload(access)) return { inventory: false, image: false };
+  return {
+    inventory: seesImportReports(access),
+    image: true,
+    ...(access.accessToken ? { accessToken: access.accessToken } : {}),
+  };
+}
+
+function chromeFor(event: HttpEvent): PageChrome {
+  const access = accessOf(event);
+  const uploadedKey = uploadedKeyOf(event);
+  return {
+    session: access.signedInAs ? { signedInAs: access.signedInAs } : 'sign-in-off',
+    showImports: seesImportReports(access),
+    uploads: uploadFormsFor(access),
+    ...(uploadedKey ? { uploadedKey } : {}),
+  };
+}
+
 /** The HTML pages: the dashboard, a store's items, the import reports. */
 export function createPageControllers(config: WebConfig, reads: WebReads, imageIndex: ImageIndex) {
-  const chromeFor = (event: HttpEvent): PageChrome => {
-    const uploadedKey = uploadedKeyOf(event);
-    return {
-      uploads: config.authMode === 'jwt' ? 'token' : 'open',
-      ...(uploadedKey ? { uploadedKey } : {}),
-    };
+  const dashboardPage: Controller = async (event) => {
+    const summaries = visibleStores(accessOf(event), await reads.summaries());
+    return htmlResponse(renderDashboardPage(summaries, chromeFor(event)));
   };
-
-  const dashboardPage: Controller = async (event) =>
-    htmlResponse(renderDashboardPage(await reads.summaries(), chromeFor(event)));
 
   const storePage: Controller = async (event) => {
     const store = pathParameter(event, 'store', storeName);
+    if (!seesStore(accessOf(event), store)) throw noSuchStore(store);
     const query = parseOrBadRequest(storePageQuerySchema, queryOf(event));
     const [items, images] = await Promise.all([reads.storeItems(store), imageIndex.images()]);
     const selected = selectItems(items, query, config.lowStockThreshold);
@@ -58,6 +87,7 @@ export function createPageControllers(config: WebConfig, reads: WebReads, imageI
   };
 
   const importsPage: Controller = async (event) => {
+    if (!seesImportReports(accessOf(event))) throw importReportsRefused();
     const query = parseOrBadRequest(importsQuerySchema, queryOf(event));
     const { entries, nextPage } = await reads.importReports(query);
     const view = {

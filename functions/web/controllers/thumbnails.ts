@@ -1,9 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import { accessOf } from '../auth/access.ts';
 import type { WebConfig } from '../config.ts';
 import type { Controller } from '../controllers.ts';
 import { ifNoneMatchSatisfied } from '../etag.ts';
 import { itemName, parseOrBadRequest, pathParameter, queryOf, thumbnailQuerySchema } from '../params.ts';
 import { notFound } from '../problem.ts';
+import type { WebReads } from '../reads.ts';
 import { findThumbnail, readThumbnail } from '../thumbnails.ts';
 
 /** A thumbnail larger than this is not proxied (Lambda responses are capped at 6 MB). */
@@ -12,12 +14,17 @@ const THUMBNAIL_TYPES = new Set(['image/webp', 'image/jpeg', 'image/png', 'image
 
 /**
  * `GET /items/{item}/thumbnail?w=`: the bytes of the item's thumbnail closest to `w`, from the
- * private thumbnails bucket, so that the CSP stays at `img-src 'self'`.
+ * private thumbnails bucket, so that the CSP stays at `img-src 'self'`. Images belong to items,
+ * not stores: a user limited to some stores sees the thumbnail of an item one of them has, and
+ * a 404 for any other, as if it had none.
  */
-export function createThumbnailController(config: WebConfig, s3: S3Client): Controller {
+export function createThumbnailController(config: WebConfig, s3: S3Client, reads: WebReads): Controller {
   return async (event) => {
     const item = pathParameter(event, 'item', itemName);
     const { w } = parseOrBadRequest(thumbnailQuerySchema, queryOf(event));
+    const { stores } = accessOf(event);
+    if (stores && !(await reads.anyStoreHasItem(stores, item)))
+      throw notFound(`There is no thumbnail for “${item}”.`);
     const found = await findThumbnail(s3, config.thumbnailsBucket, item, w);
     if (!found || found.size > MAX_THUMBNAIL_BYTES) throw notFound(`There is no thumbnail for “${item}”.`);
     const headers = {

@@ -1,11 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import middy from '@middy/core';
+import { type Access, accessOf } from '../auth/access.ts';
 import type { WebConfig } from '../config.ts';
 import type { Controller } from '../controllers.ts';
-import { type HttpEvent, type HttpResponse, jwtClaims } from '../http-event.ts';
+import type { HttpEvent, HttpResponse } from '../http-event.ts';
 import { jsonBody } from '../middlewares/json-body.ts';
-import { signedIn } from '../middlewares/signed-in.ts';
-import { parseOrBadRequest, uploadRequestSchema } from '../params.ts';
+import { parseOrBadRequest, type UploadRequest, uploadRequestSchema } from '../params.ts';
+import { HttpProblemError } from '../problem.ts';
+import type { WebReads } from '../reads.ts';
 import { jsonResponse } from '../responses.ts';
 import { uploadTarget } from '../upload-keys.ts';
 import { createUploadPost } from '../upload-post.ts';
@@ -40,22 +42,43 @@ function successRedirect(event: HttpEvent, returnTo: string | undefined, key: st
 export interface UploadDependencies {
   config: WebConfig;
   s3: S3Client;
+  reads: WebReads;
   now: () => Date;
 }
 
 /**
- * `POST /api/uploads`: a presigned POST for a CSV or a photo. Its own middy chain checks the
- * caller (401) before the body is even parsed (413, 415, 400), as the JSON body parser runs
- * for this route only.
+ * What a manager limited to some stores may upload: photos of their stores' items, and no
+ * inventory CSV, whose rows may be for any store (the import does not know who uploaded it).
  */
-export function createUploadController({ config, s3, now }: UploadDependencies): Controller {
+async function checkStoreScope(access: Access, request: UploadRequest, reads: WebReads): Promise<void> {
+  if (!access.stores) return;
+  if (request.kind === 'inventory') {
+    throw new HttpProblemError(
+      403,
+      'Forbidden',
+      'An inventory file may hold rows for any store: only managers who see every store upload them.',
+    );
+  }
+  if (!(await reads.anyStoreHasItem(access.stores, request.item))) {
+    throw new HttpProblemError(403, 'Forbidden', 'You may upload photos only of items your stores have.');
+  }
+}
+
+/**
+ * `POST /api/uploads`: a presigned POST for a CSV or a photo, for managers only (routes.ts;
+ * the sign-in middleware answers 401/403 before the body is even parsed). Its own middy chain
+ * parses the JSON body (413, 415, 400), as the JSON body parser runs for this route only.
+ */
+export function createUploadController({ config, s3, reads, now }: UploadDependencies): Controller {
   const apiUploads = async (event: HttpEvent): Promise<HttpResponse> => {
     // json-body has replaced the request's text by the value it parses to.
     const body: unknown = event.body;
     const request = parseOrBadRequest(uploadRequestSchema, body, 'body');
+    const access = accessOf(event);
+    await checkStoreScope(access, request, reads);
     const target = uploadTarget(request, now());
     const redirect = successRedirect(event, request.returnTo, target.key);
-    const subject = jwtClaims(event)?.sub;
+    const { subject } = access;
     const post = await createUploadPost(s3, {
       bucket: config.uploadsBucket,
       key: target.key,
@@ -63,7 +86,7 @@ export function createUploadController({ config, s3, now }: UploadDependencies):
       maxBytes: target.maxBytes,
       expiresInSeconds: UPLOAD_EXPIRES_SECONDS,
       ...(redirect ? { successRedirect: redirect } : {}),
-      ...(typeof subject === 'string' ? { metadata: { 'uploaded-by': subject } } : {}),
+      ...(subject ? { metadata: { 'uploaded-by': subject } } : {}),
     });
     const expiresAt = new Date(now().getTime() + UPLOAD_EXPIRES_SECONDS * 1000).toISOString();
     return jsonResponse({ url: post.url, fields: post.fields, ...target, expiresAt }, 200, {
@@ -71,7 +94,6 @@ export function createUploadController({ config, s3, now }: UploadDependencies):
     });
   };
   return middy<HttpEvent, HttpResponse>()
-    .use(signedIn(config.authMode, 'Sign in to upload files.'))
     .use(jsonBody({ maxBytes: MAX_UPLOAD_REQUEST_BYTES, what: 'upload request' }))
     .handler(apiUploads);
 }

@@ -1,7 +1,13 @@
 import type { MiddlewareObj } from '@middy/core';
-import { type HttpEvent, type HttpResponse, isApiPath, requestPath, type WebRequest } from '../http-event.ts';
-import { HttpProblemError, type ParameterProblem } from '../problem.ts';
-import { errorPageResponse, problemResponse } from '../responses.ts';
+import {
+  answersWithData,
+  type HttpEvent,
+  type HttpResponse,
+  requestPath,
+  type WebRequest,
+} from '../http-event.ts';
+import { HttpProblemError, HttpRedirect, type ParameterProblem } from '../problem.ts';
+import { errorPageResponse, problemResponse, redirectResponse } from '../responses.ts';
 
 export interface ErrorPage {
   status: number;
@@ -33,22 +39,28 @@ function visibleProblem(error: unknown) {
 }
 
 /**
- * Turns errors into responses: `HttpProblemError` → its status; anything else → 500 with a
- * generic body and the request id, while the error itself goes to the logs only.
+ * Turns errors into responses: `HttpRedirect` → 302; `HttpProblemError` → its status (problem+json
+ * for the API and thumbnails, a page elsewhere); anything else → 500 with a generic body and the
+ * request id, while the error itself goes to the logs only.
  */
 export function problemResponses(options: ProblemResponderOptions): MiddlewareObj<HttpEvent, HttpResponse> {
   const respondWithProblem = async (request: WebRequest): Promise<void> => {
     if (request.response !== undefined) return;
     const error = request.error;
+    if (error instanceof HttpRedirect) {
+      request.response = redirectResponse(error.location);
+      return;
+    }
     const path = requestPath(request.event);
     const awsRequestId = request.context?.awsRequestId;
-    if (!(error instanceof HttpProblemError)) {
+    // A 5xx of our own (the sign-in provider unreachable) is logged too: it is ours to look into.
+    if (!(error instanceof HttpProblemError) || error.status >= 500) {
       options.logError('request failed', { error, path, requestId: awsRequestId });
     }
     const { type, title, status, detail, headers, parameters } = visibleProblem(error);
     // The request id lets a caller quote a 500 that the logs then explain.
     const requestId = status >= 500 && awsRequestId ? { requestId: awsRequestId } : {};
-    request.response = isApiPath(path)
+    request.response = answersWithData(path)
       ? problemResponse(
           {
             type,

@@ -65,11 +65,24 @@ export function makeHandler(
   return { handler, clients, config };
 }
 
-export function httpEvent(
-  method: string,
-  target: string,
-  options: { headers?: Record<string, string>; body?: string; claims?: Record<string, unknown> } = {},
-): HttpEvent {
+export interface EventOptions {
+  headers?: Record<string, string>;
+  body?: string;
+  claims?: Record<string, unknown>;
+  /** Request cookies, as API Gateway hands them over (`name=value` each). */
+  cookies?: string[];
+  /** Leave out the `Origin` a browser puts on every POST, PUT, DELETE… (see below). */
+  withoutOrigin?: boolean;
+}
+
+/** The origin the test events come from: `https://` + their `requestContext.domainName`. */
+export const DASHBOARD_ORIGIN = 'https://dashboard.test';
+
+/**
+ * A payload 2.0 event. Any method but GET and HEAD carries `Origin: https://dashboard.test`, as
+ * a browser's request would (the CSRF check wants it), unless the test gives another or none.
+ */
+export function httpEvent(method: string, target: string, options: EventOptions = {}): HttpEvent {
   const [encodedPath = '/', query = ''] = target.split('?');
   // An HTTP API hands the path to Lambda percent-decoded (`rawPath` too).
   const path = decodedPath(encodedPath);
@@ -83,7 +96,14 @@ export function httpEvent(
     routeKey: '$default',
     rawPath: path,
     rawQueryString: query,
-    headers: { host: 'dashboard.test', ...options.headers },
+    headers: {
+      host: 'dashboard.test',
+      ...(method !== 'GET' && method !== 'HEAD' && !options.withoutOrigin
+        ? { origin: DASHBOARD_ORIGIN }
+        : {}),
+      ...options.headers,
+    },
+    ...(options.cookies ? { cookies: options.cookies } : {}),
     ...(query ? { queryStringParameters: parameters } : {}),
     requestContext: {
       accountId: '000000000000',

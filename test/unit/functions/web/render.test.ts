@@ -22,7 +22,7 @@ describe('rendering', () => {
         itemsWithImages: new Set(['plenty']),
         storeItemCount: 3,
       },
-      { uploads: 'open' },
+      { uploads: { inventory: true, image: true } },
     );
 
     // Assess

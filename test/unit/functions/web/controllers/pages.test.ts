@@ -1,8 +1,19 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeProvider, startFakeProvider, USERS } from '../auth/fake-provider.ts';
 import { body, call, httpEvent, makeHandler } from '../helpers.ts';
+
+let provider: FakeProvider;
+
+beforeAll(async () => {
+  provider = await startFakeProvider();
+});
+
+afterAll(async () => {
+  await provider.close();
+});
 
 const HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '=HYPERLINK("http://x","y")'];
 
@@ -58,22 +69,34 @@ describe('the pages', () => {
     expect(response.body).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)');
   });
 
-  it('shows the upload forms with a token field only in JWT mode', async () => {
+  it('shows the upload forms to managers only, carrying the session’s access token when signed in', async () => {
     // Prepare
     const open = makeHandler();
-    const jwt = makeHandler({ config: { authMode: 'jwt' } });
+    const signedIn = makeHandler({ config: { auth: provider.authConfig } });
     mockClient(open.clients.documentClient).on(ScanCommand).resolves({ Items: [] });
-    mockClient(jwt.clients.documentClient).on(ScanCommand).resolves({ Items: [] });
+    mockClient(signedIn.clients.documentClient).on(ScanCommand).resolves({ Items: [] });
+    const manager = provider.sessionCookies(USERS.manager);
+    const managerAccessToken = manager[1]?.split('=')[1];
 
     // Act
     const openPage = await call(open.handler, httpEvent('GET', '/'));
-    const jwtPage = await call(jwt.handler, httpEvent('GET', '/'));
+    const managerPage = await call(signedIn.handler, httpEvent('GET', '/', { cookies: manager }));
+    const viewerPage = await call(
+      signedIn.handler,
+      httpEvent('GET', '/', { cookies: provider.sessionCookies(USERS.viewer) }),
+    );
 
     // Assess
     expect(openPage.body).toContain('data-upload="inventory"');
-    expect(openPage.body).not.toContain('data-token');
-    expect(jwtPage.body).toContain('data-upload="inventory"');
-    expect(jwtPage.body).toContain('<label for="csv-token">Access token</label>');
+    expect(openPage.body).not.toContain('data-access-token');
+    expect(openPage.body).toContain('Sign-in is off (local)');
+    expect(managerPage.body).toContain('data-upload="inventory"');
+    expect(managerPage.body).toContain(`data-access-token="${managerAccessToken}"`);
+    expect(managerPage.body).toContain('<form method="post" action="/auth/logout">');
+    expect(managerPage.headers['cache-control']).toBe('private, no-cache');
+    expect(viewerPage.statusCode).toBe(200);
+    expect(viewerPage.body).toContain('Signed in as <strong>viewer@stockroom.test</strong>');
+    expect(viewerPage.body).not.toContain('data-upload');
   });
 
   it('shows rejected rows of an import report readably and a malformed report as unreadable', async () => {

@@ -1,5 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeProvider, startFakeProvider, USERS } from '../auth/fake-provider.ts';
 import { call, httpEvent, makeHandler } from '../helpers.ts';
+
+let provider: FakeProvider;
+
+beforeAll(async () => {
+  provider = await startFakeProvider();
+});
+
+afterAll(async () => {
+  await provider.close();
+});
 
 const now = () => new Date('2025-03-04T05:06:07.000Z');
 
@@ -67,13 +78,16 @@ describe('POST /api/uploads', () => {
   });
 
   it('never redirects to another origin', async () => {
-    // Prepare
+    // Prepare: a script with a token (exempt from the CSRF check) claiming another origin.
     const { handler } = makeHandler({ now });
 
     // Act
     const response = await call(
       handler,
-      upload({ kind: 'inventory', filename: 'a.csv', returnTo: '/imports' }, { origin: 'https://evil.test' }),
+      upload(
+        { kind: 'inventory', filename: 'a.csv', returnTo: '/imports' },
+        { origin: 'https://evil.test', authorization: 'Bearer script-token' },
+      ),
     );
     const protocolRelative = await call(
       handler,
@@ -134,25 +148,34 @@ describe('POST /api/uploads', () => {
     ]);
   });
 
-  it('requires the authorizer claims in JWT mode and records the uploader', async () => {
+  it('requires a signed-in manager and records the uploader', async () => {
     // Prepare
-    const { handler } = makeHandler({ now, config: { authMode: 'jwt' } });
+    const { handler } = makeHandler({ now, config: { auth: provider.authConfig } });
     const request = { kind: 'inventory', filename: 'a.csv' };
 
     // Act
     const anonymous = await call(handler, upload(request));
-    const signedIn = await call(handler, upload(request, {}, { sub: 'user-123' }));
+    const signedIn = await call(
+      handler,
+      upload(request, { authorization: `Bearer ${provider.accessToken(USERS.manager)}` }),
+    );
+    const viewer = await call(
+      handler,
+      upload(request, { authorization: `Bearer ${provider.accessToken(USERS.viewer)}` }),
+    );
 
     // Assess
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.headers['www-authenticate']).toBe('Bearer');
     expect(signedIn.statusCode).toBe(200);
-    expect(JSON.parse(signedIn.body).fields['x-amz-meta-uploaded-by']).toBe('user-123');
+    expect(JSON.parse(signedIn.body).fields['x-amz-meta-uploaded-by']).toBe(USERS.manager.sub);
+    expect(viewer.statusCode).toBe(403);
+    expect(JSON.parse(viewer.body).detail).toContain('uploads are for managers');
   });
 
   it('asks for a sign-in before it reads the body', async () => {
     // Prepare
-    const { handler } = makeHandler({ now, config: { authMode: 'jwt' } });
+    const { handler } = makeHandler({ now, config: { auth: provider.authConfig } });
 
     // Act
     const response = await call(
