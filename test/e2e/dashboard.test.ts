@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,18 +56,34 @@ async function summaryOf(store: string): Promise<Record<string, unknown> | undef
   return found.Item;
 }
 
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+/** A page in a browser context of its own (its own cookies), signed in as `email` unless null. */
+async function newPage(email: string | null = 'manager@stockroom.local'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
   page.on('console', (message) => {
     if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
   });
+  if (email) await signIn(page, email);
   return page;
+}
+
+/** Through the local OpenID provider's own login page, as a person does. */
+async function signIn(page: Page, email: string, path = '/'): Promise<void> {
+  await page.goto(`${cloud.endpoints.endpoints.http}${path}`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill('stockroom-local');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${cloud.endpoints.endpoints.http}${path}`);
+}
+
+async function closePage(page: Page): Promise<void> {
+  await page.context().close();
 }
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
-  cloud = await startLocalCloud({ dataDir, inMemory: true, verbose: false });
+  cloud = await startLocalCloud({ dataDir, inMemory: true, verbose: false, auth: 'oidc' });
   const clients = clientsFor(cloud);
   documentClient = clients.documents;
   s3 = clients.s3;
@@ -174,7 +191,7 @@ describe('dashboard in a browser', () => {
     expect(gizmoBackground).not.toBe(plainBackground);
     expect(naturalWidth).toBeGreaterThan(0);
     expect(cspViolations).toEqual([]);
-    await page.close();
+    await closePage(page);
   });
 
   it('uploads a CSV through the form and shows the new counts', async () => {
@@ -212,6 +229,113 @@ describe('dashboard in a browser', () => {
     expect(cells.slice(0, 3)).toEqual(['4', '24', '1']);
     expect(outOfStock).toEqual(['bolt']);
     expect(cspViolations).toEqual([]);
-    await page.close();
+    await closePage(page);
+  });
+});
+
+describe('sign-in in a browser', () => {
+  const http = () => cloud.endpoints.endpoints.http;
+
+  it('sends a signed-out visit to the sign-in page and back to the page asked for', async () => {
+    // Prepare
+    const page = await newPage(null);
+
+    // Act
+    await page.goto(`${http()}/stores/${STORE}?status=low`);
+    const signInUrl = page.url();
+    const axeOnSignIn = await new AxeBuilder({ page }).analyze();
+    await page.getByLabel('E-mail').fill('viewer@stockroom.local');
+    await page.getByLabel('Password').fill('stockroom-local');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${http()}/stores/${STORE}?status=low`);
+
+    // Assess
+    expect(signInUrl.startsWith(cloud.endpoints.endpoints.oidc ?? 'no provider')).toBe(true);
+    expect(axeOnSignIn.violations).toEqual([]);
+    expect(await page.getByText('Signed in as').isVisible()).toBe(true);
+    expect(await page.getByRole('rowheader').allInnerTexts()).toEqual(['sprocket']);
+    await closePage(page);
+  });
+
+  it('shows a viewer no upload forms and refuses a viewer’s upload with 403', async () => {
+    // Prepare
+    const page = await newPage('viewer@stockroom.local');
+
+    // Act
+    const forms = await page.locator('form[data-upload]').count();
+    const status = await page.evaluate(async () => {
+      const response = await fetch('/api/uploads', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'inventory', filename: 'a.csv' }),
+      });
+      return response.status;
+    });
+
+    // Assess
+    expect(forms).toBe(0);
+    expect(status).toBe(403);
+    await closePage(page);
+  });
+
+  it('has no accessibility violations on the pages a manager uses', async () => {
+    // Prepare
+    const page = await newPage();
+    const results: Record<string, unknown[]> = {};
+
+    // Act
+    for (const path of ['/', `/stores/${STORE}`, '/imports']) {
+      await page.goto(`${http()}${path}`);
+      results[path] = (await new AxeBuilder({ page }).analyze()).violations;
+    }
+
+    // Assess
+    expect(results).toEqual({ '/': [], [`/stores/${STORE}`]: [], '/imports': [] });
+    await closePage(page);
+  });
+
+  it('ends the session on sign-out, and refuses a tampered session cookie', async () => {
+    // Prepare
+    const page = await newPage();
+    const context = page.context();
+    const cookies = await context.cookies(http());
+    const idToken = cookies.find((cookie) => cookie.name === 'stockroom_id');
+
+    // Act
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => !url.href.includes('/auth/logout'));
+    const afterSignOut = await page.request.get(`${http()}/api/stores`, { maxRedirects: 0 });
+    const forged = `${idToken?.value.slice(0, -4)}AAAA`;
+    await context.addCookies([{ ...(idToken ?? { name: 'stockroom_id', value: '' }), value: forged }]);
+    const withForgery = await page.request.get(`${http()}/api/stores`, { maxRedirects: 0 });
+
+    // Assess
+    expect(idToken).toBeDefined();
+    expect(idToken?.httpOnly).toBe(true);
+    expect(afterSignOut.status()).toBe(401);
+    expect(withForgery.status()).toBe(401);
+    await closePage(page);
+  });
+
+  it('refuses a cross-origin POST that carries the session', async () => {
+    // Prepare: the same request, with the session's cookies, from the dashboard's origin and
+    // from another one (the provider's: both are 127.0.0.1, so SameSite alone would let a
+    // request from it through).
+    const page = await newPage();
+    const request = (origin: string) =>
+      page.request.post(`${http()}/api/uploads`, {
+        headers: { origin, 'content-type': 'application/json' },
+        data: JSON.stringify({ kind: 'image', item: 'gizmo', contentType: 'image/png' }),
+        maxRedirects: 0,
+      });
+
+    // Act
+    const sameOrigin = await request(new URL(http()).origin);
+    const crossOrigin = await request(new URL(cloud.endpoints.endpoints.oidc ?? 'http://x').origin);
+
+    // Assess
+    expect(sameOrigin.status()).toBe(200);
+    expect(crossOrigin.status()).toBe(403);
+    await closePage(page);
   });
 });
