@@ -17,18 +17,22 @@ export interface AsyncInvokerOptions {
   onFailure: (record: AsyncFailureRecord) => void;
 }
 
-export interface AsyncFailureRecord {
-  version: '1.0';
-  timestamp: string;
-  requestContext: {
-    requestId: string;
-    functionArn: string;
-    condition: 'RetriesExhausted';
-    approximateInvokeCount: number;
-  };
-  requestPayload: unknown;
-  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
-  responsePayload: { errorType: string; errorMessage: string };
+/** The invocation record Lambda sends to an on-failure destination. */
+export type AsyncFailureRecord = ReturnType<typeof invocationRecord>;
+
+function invocationRecord(event: unknown, functionArn: string, attempts: number, error?: FunctionError) {
+  const context = { requestId: randomUUID(), functionArn: `${functionArn}:$LATEST` };
+  return {
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    requestContext: { ...context, condition: 'RetriesExhausted', approximateInvokeCount: attempts },
+    requestPayload: event,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: {
+      errorType: error?.errorType ?? 'Error',
+      errorMessage: error?.message ?? 'unknown error',
+    },
+  } as const;
 }
 
 export class AsyncInvoker {
@@ -65,22 +69,7 @@ export class AsyncInvoker {
         if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
-    this.options.onFailure({
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: `${this.functionArn}:$LATEST`,
-        condition: 'RetriesExhausted',
-        approximateInvokeCount: attempts,
-      },
-      requestPayload: event,
-      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
-      responsePayload: {
-        errorType: lastError?.errorType ?? 'Error',
-        errorMessage: lastError?.message ?? 'unknown error',
-      },
-    });
+    this.options.onFailure(invocationRecord(event, this.functionArn, attempts, lastError));
   }
 }
 

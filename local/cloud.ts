@@ -48,16 +48,15 @@ function settingOf(options: LocalCloudOptions, dataDir: string, stack: StackReso
 
 /**
  * Starts the whole local cloud: S3, DynamoDB Local with Streams, one endpoint for SNS and
- * Step Functions, the HTTP API, the triggers and (`auth: 'oidc'`) the OpenID provider; creates the `local` stage's resources as
- * serverless.yml declares them; runs the handlers in this process. Always `stop()` it:
- * that ends the JVM too.
+ * Step Functions, the HTTP API, the triggers and (`auth: 'oidc'`) the OpenID provider;
+ * creates the `local` stage's resources as serverless.yml declares them; runs the handlers
+ * in this process. Always `stop()` it: that ends the JVM too.
  */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   assertSamePorts(options.ports);
   const dataDir = resolve(options.dataDir ?? localDataDir());
   if (options.clean) await rm(dataDir, { recursive: true, force: true });
-  await mkdir(join(dataDir, 's3'), { recursive: true });
-  await mkdir(join(dataDir, 'dynamodb'), { recursive: true });
+  for (const folder of ['s3', 'dynamodb']) await mkdir(join(dataDir, folder), { recursive: true });
   const config = await loadServiceConfig(LOCAL_STAGE, LOCAL_REGION);
   const stackName = `${config.service}-${LOCAL_STAGE}`;
   const stack = new StackResources(config, { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, stackName });
@@ -81,15 +80,14 @@ async function startParts(setting: Setting, services: LocalService[]) {
   let dispatchS3 = (_record: S3EventRecord): void => undefined;
   const functionNamed = (key: string) => functions?.byKey.get(key);
   const runner = createStateMachineRunner({ ...setting, functionNamed, dataDir: stateDir });
-  const queues = Object.fromEntries(
-    stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => [id, stack.getAtt(id, 'QueueName')]),
-  );
+  const queueIds = stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => id);
+  const queues = Object.fromEntries(queueIds.map((id) => [id, stack.getAtt(id, 'QueueName')]));
   const failureQueues = new FailureQueues(join(dataDir, 'failures'), Object.values(queues));
   // The HTTP API listens first: the provider and the web function are given its URL.
   const http = await startHttpApi({ port: options.ports?.http ?? 0, accountId: LOCAL_ACCOUNT_ID, log });
   services.push(http);
-  const emulators = startEmulators(setting, runner, services, (record) => dispatchS3(record), http.url);
-  const [dynamoDb, aws, s3, oidc] = await emulators;
+  const started = startEmulators(setting, runner, services, (record) => dispatchS3(record), http.url);
+  const [dynamoDb, aws, s3, oidc] = await started;
   await createTables(dynamoDb.client, stack);
   const urls = { s3: s3.url, dynamodb: dynamoDb.url, aws: aws.url };
   const credentials = LOCAL_CREDENTIALS;
@@ -107,30 +105,16 @@ async function startParts(setting: Setting, services: LocalService[]) {
   services.push(triggers);
   dispatchS3 = (record) => triggers.dispatchS3(record);
   http.serve(httpRoutes(functions.byKey.values()));
-  const endpoints = endpointsOf(stack, runner, {
-    s3: s3.url,
-    dynamodb: dynamoDb.url,
-    sns: aws.url,
-    http: http.url,
-    ...(oidc && { oidc: oidc.url }),
-  });
+  const served = { s3: s3.url, dynamodb: dynamoDb.url, sns: aws.url, http: http.url };
+  const endpoints = endpointsOf(stack, runner, { ...served, ...(oidc && { oidc: oidc.url }) });
   return { ...setting, services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
 }
 
-/**
- * The web function's sign-in settings, which serverless.yml gives Cognito's values: the
- * local provider's, or sign-in off. PUBLIC_ORIGIN is the origin of its callback URL.
- */
+/** The web function's sign-in settings (Cognito's in serverless.yml): the local provider's, or sign-in off. */
 function signInEnvironment(oidc: IdentityProvider | undefined, origin: string): Record<string, string> {
-  const client = oidc ? { OIDC_ISSUER: oidc.url, OIDC_CLIENT_ID: LOCAL_CLIENT_ID } : {};
-  return {
-    AUTH_MODE: oidc ? 'oidc' : 'none',
-    OIDC_ISSUER: '',
-    OIDC_CLIENT_ID: '',
-    ...client,
-    OIDC_LOGOUT_URL: '',
-    PUBLIC_ORIGIN: origin,
-  };
+  const [OIDC_ISSUER, OIDC_CLIENT_ID] = oidc ? [oidc.url, LOCAL_CLIENT_ID] : ['', ''];
+  const issuer = { AUTH_MODE: oidc ? 'oidc' : 'none', OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_LOGOUT_URL: '' };
+  return { ...issuer, PUBLIC_ORIGIN: origin };
 }
 
 type Emulators = [DynamoDbStandIn, AwsEndpoint, S3StandIn, ...IdentityProvider[]];
@@ -145,7 +129,7 @@ function startEmulators(
 ): Promise<Emulators> {
   const ports = options.ports ?? {};
   const account = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, credentials: LOCAL_CREDENTIALS };
-  const oidc = { port: ports.oidc ?? 0, dashboardOrigin, stateDir, log };
+  const oidc = { port: ports.oidc ?? 0, dashboardOrigin, log };
   return startTogether<Emulators>(services, [
     startDynamoDb({ ...account, port: ports.dynamodb ?? 0, dbPath: stateDir && join(stateDir, 'dynamodb') }),
     startAwsEndpoint({
@@ -205,12 +189,8 @@ function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
     failures: (queueName) => parts.failureQueues.messages(queueName),
     snsMessages: () => parts.aws.snsMessages(),
     invoke: (functionName, event) => functions.invoke(functionName, event),
-    health: async () => {
-      const states = await Promise.all(
-        services.map(async (service) => [service.name, await service.health()]),
-      );
-      return Object.fromEntries(states);
-    },
+    health: async () =>
+      Object.fromEntries(await Promise.all(services.map(async (part) => [part.name, await part.health()]))),
     waitForIdle: async (timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
       do {

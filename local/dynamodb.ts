@@ -48,12 +48,8 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<DynamoDbS
   const port = await probePort(options.port);
   const jvm = spawnDynamoDbLocal(port, options.dbPath);
   const url = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint: url,
-    region: options.region,
-    credentials: options.credentials,
-    maxAttempts: 1,
-  });
+  const { region, credentials } = options;
+  const client = new DynamoDBClient({ endpoint: url, region, credentials, maxAttempts: 1 });
   try {
     await Promise.race([answering(client, url, jvm, options.startTimeoutMs ?? 30_000), jvm.exited]);
   } catch (error) {
@@ -142,12 +138,8 @@ async function answering(
       return;
     } catch (error) {
       if (jvm.hasExited()) return;
-      if (Date.now() > deadline) {
-        const detail = jvm.output();
-        throw new Error(`DynamoDB Local did not answer on ${url} within the start-up time:\n${detail}`, {
-          cause: error,
-        });
-      }
+      const late = `DynamoDB Local did not answer on ${url} within the start-up time:\n${jvm.output()}`;
+      if (Date.now() > deadline) throw new Error(late, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

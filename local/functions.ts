@@ -44,9 +44,8 @@ export async function loadFunctions(options: FunctionsOptions) {
     // No X-Ray daemon locally.
     POWERTOOLS_TRACE_ENABLED: 'false',
   };
-  const environmentOverrides: Record<string, string> = options.verbose
-    ? {}
-    : { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
+  const quiet = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
+  const environmentOverrides: Record<string, string> = options.verbose ? {} : quiet;
   // The session token or profile of a real account must not leak into local calls.
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -65,15 +64,8 @@ export async function loadFunctions(options: FunctionsOptions) {
   for (const [key, definition] of Object.entries(stack.config.functions)) {
     if (options.keys && !options.keys.includes(key)) continue;
     const localEnvironment = options.environment?.[key] ?? {};
-    const runtime = {
-      stack,
-      baseEnvironment,
-      environmentOverrides,
-      localEnvironment,
-      log: options.log,
-      onInvocation,
-    };
-    byKey.set(key, new LocalFunction(key, definition, runtime));
+    const runtime = { stack, baseEnvironment, environmentOverrides, localEnvironment, onInvocation };
+    byKey.set(key, new LocalFunction(key, definition, { ...runtime, log: options.log }));
   }
   for (const fn of byKey.values()) await fn.load();
   return {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { LocalFunction } from './lambda-runtime.ts';
-import { closeServer, type LocalService, listen, listening, readBody } from './service.ts';
+import { type LocalService, readBody, serverService } from './service.ts';
 import type { FunctionEventHttpApi } from './service-config.ts';
 
 /**
@@ -36,24 +36,16 @@ export function compileRoute(route: HttpRoute): CompiledRoute {
     return { ...route, routeKey: '$default', pattern: undefined, parameters: [], rank: [3, 0, 0] };
   }
   const parameters: string[] = [];
-  let greedy = false;
   const segments = route.path.split('/').slice(1);
-  const source = segments
-    .map((segment) => {
-      const greedyMatch = /^\{(\w+)\+\}$/.exec(segment);
-      if (greedyMatch) {
-        greedy = true;
-        parameters.push(greedyMatch[1] as string);
-        return '/(.+)';
-      }
-      const match = /^\{(\w+)\}$/.exec(segment);
-      if (match) {
-        parameters.push(match[1] as string);
-        return '/([^/]+)';
-      }
-      return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
-    })
-    .join('');
+  // `{name}` is one segment, `{name+}` (greedy) the rest of the path.
+  const patterns = segments.map((segment) => {
+    const [, name, greedy] = /^\{(\w+)(\+?)\}$/.exec(segment) ?? [];
+    if (name === undefined) return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+    parameters.push(name);
+    return greedy ? '/(.+)' : '/([^/]+)';
+  });
+  const greedy = patterns.includes('/(.+)');
+  const source = patterns.join('');
   return {
     ...route,
     routeKey: `${route.method === 'ANY' ? 'ANY' : route.method} ${route.path}`,
@@ -78,10 +70,8 @@ export function matchRoute(
     const match = route.pattern.exec(path);
     if (!match) continue;
     const values = match.slice(1).map((value) => decodeSegment(value ?? ''));
-    return {
-      route,
-      pathParameters: Object.fromEntries(route.parameters.map((name, i) => [name, values[i] ?? ''])),
-    };
+    const pathParameters = Object.fromEntries(route.parameters.map((name, i) => [name, values[i] ?? '']));
+    return { route, pathParameters };
   }
   return undefined;
 }
@@ -102,7 +92,9 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** API Gateway's own answer; the request's body, if any, is not wanted. */
 function jsonMessage(response: ServerResponse, status: number, message: string): void {
+  response.req.resume();
   response.writeHead(status, { 'content-type': 'application/json', 'apigw-requestid': randomUUID() });
   response.end(JSON.stringify({ message }));
 }
@@ -116,10 +108,7 @@ export interface HttpApiOptions {
 export interface HttpApiStandIn extends LocalService {
   url: string;
   port: number;
-  /**
-   * Starts routing to the functions. The API listens before they load, since their
-   * environment names its URL (PUBLIC_ORIGIN); until then it answers 503.
-   */
+  /** Routes to the functions, once loaded: their environment names the API's URL, so until then it answers 503. */
   serve(routes: HttpRoute[]): void;
 }
 
@@ -131,22 +120,19 @@ export function httpRoutes(functions: Iterable<LocalFunction>): HttpRoute[] {
       if (!('httpApi' in event)) continue;
       const spec = (event as FunctionEventHttpApi).httpApi;
       const [method, path] =
-        typeof spec === 'string'
-          ? spec === '*'
-            ? ['ANY', '*']
-            : (spec.split(/\s+/) as [string, string])
-          : [spec.method, spec.path];
+        typeof spec !== 'string' ? [spec.method, spec.path] : spec === '*' ? ['ANY', '*'] : spec.split(/\s+/);
+      if (method === undefined || path === undefined) continue;
       routes.push({ method: method === '*' ? 'ANY' : method.toUpperCase(), path, fn });
     }
   }
   return routes;
 }
 
+const TEXTUAL =
+  /^(text\/|application\/(json|x-www-form-urlencoded|xml|problem\+json|javascript))|\+json|\+xml/i;
+
 function isTextual(contentType: string | undefined): boolean {
-  if (!contentType) return true;
-  return /^(text\/|application\/(json|x-www-form-urlencoded|xml|problem\+json|javascript))|\+json|\+xml/i.test(
-    contentType,
-  );
+  return !contentType || TEXTUAL.test(contentType);
 }
 
 /** API Gateway joins repeated headers and query parameters with commas. */
@@ -232,27 +218,18 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStan
   let routes: CompiledRoute[] | undefined;
   let port = options.port;
   const server: Server = createServer((request, response) => {
-    if (!routes) {
-      request.resume();
-      return jsonMessage(response, 503, 'Service Unavailable');
-    }
+    if (!routes) return jsonMessage(response, 503, 'Service Unavailable');
     answer(request, response, routes, { accountId: options.accountId, port }).catch((error: unknown) => {
       options.log(`http: ${(error as Error).message}`);
       if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
     });
   });
-  port = await listen(server, options.port, 'The HTTP API', 'http');
-  return {
-    name: 'http',
-    url: `http://127.0.0.1:${port}`,
-    port,
-    ports: { http: port },
-    serve: (list) => {
-      routes = list.map(compileRoute).sort((a, b) => compare(a.rank, b.rank));
-    },
-    health: () => listening(server, 'The HTTP API'),
-    stop: () => closeServer(server),
+  const service = await serverService(server, 'The HTTP API', 'http', options.port);
+  port = service.port;
+  const serve = (list: HttpRoute[]) => {
+    routes = list.map(compileRoute).sort((a, b) => compare(a.rank, b.rank));
   };
+  return { ...service, serve };
 }
 
 /** One request, through the matching route's function, as API Gateway would run it. */
@@ -265,16 +242,9 @@ async function answer(
   const method = (request.method ?? 'GET').toUpperCase();
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
   const matched = matchRoute(routes, method, path);
-  if (!matched) {
-    request.resume();
-    jsonMessage(response, 404, 'Not Found');
-    return;
-  }
+  if (!matched) return jsonMessage(response, 404, 'Not Found');
   const body = await readBody(request, MAX_BODY_BYTES);
-  if (body === undefined) {
-    jsonMessage(response, 413, 'Request Entity Too Large');
-    return;
-  }
+  if (body === undefined) return jsonMessage(response, 413, 'Request Entity Too Large');
   const event = toEventV2(request, body, matched.route, matched.pathParameters, where);
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -20,6 +20,14 @@ export class FunctionError extends Error {
   ) {
     super(message, options);
   }
+
+  /** What a handler threw, as Lambda reports it: its error's name is the error type. */
+  static of(functionName: string, thrown: unknown): FunctionError {
+    if (thrown instanceof FunctionError) return thrown;
+    const [type, message] =
+      thrown instanceof Error ? [thrown.name, thrown.message] : ['Error', String(thrown)];
+    return new FunctionError(functionName, type, message, { cause: thrown });
+  }
 }
 
 export interface RuntimeOptions {
@@ -67,23 +75,22 @@ export class LocalFunction {
 
   environment(): Record<string, string> {
     const { stack } = this.options;
-    const merged: Record<string, Json> = {
-      ...(stack.config.provider.environment ?? {}),
-      ...(this.definition.environment ?? {}),
+    const declared: Record<string, Json> = {
+      ...stack.config.provider.environment,
+      ...this.definition.environment,
     };
-    const resolved = Object.entries(merged).map(([name, value]) => [
+    const resolve = ([name, value]: [string, Json]) => [
       name,
       stack.resolveString(value, `${this.key} environment ${name}`),
-    ]);
+    ];
+    const memory = this.definition.memorySize ?? stack.config.provider.memorySize ?? 1024;
     return {
       ...this.options.baseEnvironment,
-      ...Object.fromEntries(resolved),
+      ...Object.fromEntries(Object.entries(declared).map(resolve)),
       ...this.options.localEnvironment,
       AWS_LAMBDA_FUNCTION_NAME: this.name,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(
-        this.definition.memorySize ?? stack.config.provider.memorySize ?? 1024,
-      ),
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
       ...this.options.environmentOverrides,
     };
   }
@@ -96,16 +103,17 @@ export class LocalFunction {
   }
 
   private async importHandler(): Promise<Handler> {
-    const separator = this.definition.handler.lastIndexOf('.');
-    const modulePath = this.definition.handler.slice(0, separator);
-    const exportName = this.definition.handler.slice(separator + 1);
+    const { handler: path } = this.definition;
+    const [modulePath, exportName] = [
+      path.slice(0, path.lastIndexOf('.')),
+      path.slice(path.lastIndexOf('.') + 1),
+    ];
     const environment = this.environment();
     const previous = new Map(Object.keys(environment).map((name) => [name, process.env[name]]));
     Object.assign(process.env, environment);
     try {
-      const module: Record<string, unknown> = await import(
-        pathToFileURL(join(projectRoot, `${modulePath}.ts`)).href
-      );
+      const url = pathToFileURL(join(projectRoot, `${modulePath}.ts`)).href;
+      const module: Record<string, unknown> = await import(url);
       const handler = module[exportName];
       if (typeof handler !== 'function') {
         throw new Error(`${this.definition.handler}: the module has no function export "${exportName}"`);
@@ -129,53 +137,37 @@ export class LocalFunction {
     await this.acquire();
     const requestId = randomUUID();
     const startedAt = new Date();
-    const deadline = startedAt.getTime() + this.timeoutMs;
-    const context = this.context(requestId, deadline);
-    const record = (outcome: InvocationRecord['outcome'], extra: Partial<InvocationRecord>): void =>
-      this.options.onInvocation({
-        functionName: this.key,
-        requestId,
-        trigger,
-        attempt,
-        startedAt: startedAt.toISOString(),
-        durationMs: Date.now() - startedAt.getTime(),
-        outcome,
-        event,
-        ...extra,
-      });
+    const context = this.context(requestId, startedAt.getTime() + this.timeoutMs);
+    const how = `(${trigger}, attempt ${attempt})`;
+    const record = (
+      outcome: InvocationRecord['outcome'],
+      extra: Partial<InvocationRecord>,
+      line: (ms: number) => string,
+    ) => {
+      const durationMs = Date.now() - startedAt.getTime();
+      const when = { trigger, attempt, startedAt: startedAt.toISOString(), durationMs };
+      this.options.onInvocation({ functionName: this.key, requestId, ...when, outcome, event, ...extra });
+      this.options.log(`${this.key} ${requestId} ${line(durationMs)}`);
+    };
     let timer: NodeJS.Timeout | undefined;
     try {
       const handler = await this.load();
-      const seconds = (this.timeoutMs / 1000).toFixed(2);
       const timedOut = new FunctionError(
         this.key,
         'Sandbox.Timedout',
-        `Task timed out after ${seconds} seconds`,
+        `Task timed out after ${(this.timeoutMs / 1000).toFixed(2)} seconds`,
       );
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(timedOut), this.timeoutMs);
       });
       const result = await Promise.race([handler(event, context), timeout]);
-      record('success', { result });
-      this.options.log(
-        `${this.key} ${requestId} ok in ${Date.now() - startedAt.getTime()} ms (${trigger}, attempt ${attempt})`,
-      );
+      record('success', { result }, (ms) => `ok in ${ms} ms ${how}`);
       return result;
     } catch (error) {
-      const functionError =
-        error instanceof FunctionError
-          ? error
-          : new FunctionError(
-              this.key,
-              error instanceof Error ? error.name : 'Error',
-              error instanceof Error ? error.message : String(error),
-              { cause: error },
-            );
-      record('error', { errorType: functionError.errorType, errorMessage: functionError.message });
-      this.options.log(
-        `${this.key} ${requestId} FAILED (${trigger}, attempt ${attempt}): ${functionError.errorType}: ${functionError.message}`,
-      );
-      throw functionError;
+      const failure = FunctionError.of(this.key, error);
+      const { errorType, message: errorMessage } = failure;
+      record('error', { errorType, errorMessage }, () => `FAILED ${how}: ${errorType}: ${errorMessage}`);
+      throw failure;
     } finally {
       clearTimeout(timer);
       this.release();

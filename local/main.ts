@@ -13,23 +13,15 @@ import { PORT_VARIABLES, type PortName } from './service.ts';
 import { projectRoot } from './service-config.ts';
 import type { LocalCloud } from './types.ts';
 
-const DEFAULT_PORTS: Record<PortName, number> = {
-  s3: 4569,
-  dynamodb: 8000,
-  aws: 4575,
-  http: 3000,
-  oidc: 4590,
-};
-
 function refuse(problem: string): never {
   console.error(problem);
   process.exit(1);
 }
 
 function port(name: PortName): number {
-  const variable = PORT_VARIABLES[name];
+  const [variable, fallback] = PORT_VARIABLES[name];
   const value = process.env[variable];
-  if (value === undefined || value === '') return DEFAULT_PORTS[name];
+  if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535)
     refuse(`${variable}=${value} is not a port number`);
@@ -49,7 +41,7 @@ try {
     clean: process.argv.includes('--clean'),
     verbose: true,
     auth,
-    ports: Object.fromEntries((Object.keys(DEFAULT_PORTS) as PortName[]).map((name) => [name, port(name)])),
+    ports: Object.fromEntries((Object.keys(PORT_VARIABLES) as PortName[]).map((name) => [name, port(name)])),
   });
 } catch (error) {
   console.error(`\nThe local cloud could not start:\n  ${(error as Error).message.replace(/\n/g, '\n  ')}\n`);
@@ -58,9 +50,9 @@ try {
 
 const { endpoints } = cloud;
 const dataDir = relative(projectRoot, cloud.dataDir) || '.';
+const groupsOf = (groups: string[]) => groups.join(', ') || '(no group: signed in, no access)';
 const users = LOCAL_USERS.map(
-  ({ email, groups }) =>
-    `\n                   ${email.padEnd(26)}${groups.join(', ') || '(no group: signed in, no access)'}`,
+  ({ email, groups }) => `\n${' '.repeat(19)}${email.padEnd(26)}${groupsOf(groups)}`,
 );
 const signIn = endpoints.endpoints.oidc
   ? `sign in with a seeded user, password ${LOCAL_PASSWORD}:${users.join('')}

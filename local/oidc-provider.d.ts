@@ -50,6 +50,7 @@ declare module 'oidc-provider' {
     loadExistingGrant(ctx: Context): Promise<Grant | undefined>;
     issueRefreshToken(ctx: Context, client: Client): Awaitable<boolean>;
     rotateRefreshToken: boolean;
+    responseTypes: string[];
     interactions: { url(ctx: Context, interaction: { uid: string }): Awaitable<string> };
     features: {
       devInteractions: { enabled: boolean };

@@ -98,9 +98,7 @@ export class StackResources {
 
   getAtt(logicalId: string, attribute: string): string {
     const value = this.values.get(logicalId)?.attributes[attribute];
-    if (value === undefined) {
-      throw new Error(`Fn::GetAtt ${logicalId}.${attribute} has no local value`);
-    }
+    if (value === undefined) throw new Error(`Fn::GetAtt ${logicalId}.${attribute} has no local value`);
     return value;
   }
 

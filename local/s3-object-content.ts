@@ -98,18 +98,11 @@ export class ObjectContent extends Readable {
     try {
       while (this.#position <= this.#end && !this.destroyed && !response.destroyed) {
         const buffer = this.#buffers.take();
-        let bytesRead: number;
-        try {
-          ({ bytesRead } = await this.#file.read(
-            buffer,
-            0,
-            Math.min(buffer.length, this.#end + 1 - this.#position),
-            this.#position,
-          ));
-        } catch (error) {
+        const length = Math.min(buffer.length, this.#end + 1 - this.#position);
+        const { bytesRead } = await this.#file.read(buffer, 0, length, this.#position).catch((error) => {
           this.#buffers.give(buffer);
           throw error;
-        }
+        });
         if (bytesRead === 0) {
           this.#buffers.give(buffer);
           throw new Error('the object file is shorter than its metadata says');

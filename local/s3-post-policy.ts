@@ -29,6 +29,10 @@ export class PostPolicyError extends Error {
   }
 }
 
+const accessDenied = (message: string) => new PostPolicyError('AccessDenied', message);
+const invalidPolicy = (message: string) =>
+  new PostPolicyError('InvalidPolicyDocument', `Invalid Policy: ${message}`);
+
 /** The file size a policy allows, in bytes (inclusive). */
 export interface AllowedSize {
   min: number;
@@ -50,22 +54,13 @@ export function checkPostPolicy(options: {
   const { fields, bucket, now } = options;
   const encoded = fields.get('policy');
   if (encoded === undefined) {
-    throw new PostPolicyError(
-      'AccessDenied',
-      'Access Denied: the bucket is private, and a POST without a policy is anonymous',
-    );
+    throw accessDenied('Access Denied: the bucket is private, and a POST without a policy is anonymous');
   }
   const policy = decodePolicy(encoded);
   const expiration = typeof policy.expiration === 'string' ? Date.parse(policy.expiration) : Number.NaN;
-  if (Number.isNaN(expiration)) {
-    throw new PostPolicyError('InvalidPolicyDocument', 'Invalid Policy: Policy missing expiration.');
-  }
-  if (expiration <= now.getTime()) {
-    throw new PostPolicyError('AccessDenied', 'Invalid according to Policy: Policy expired.');
-  }
-  if (!Array.isArray(policy.conditions)) {
-    throw new PostPolicyError('InvalidPolicyDocument', 'Invalid Policy: Policy missing conditions.');
-  }
+  if (Number.isNaN(expiration)) throw invalidPolicy('Policy missing expiration.');
+  if (expiration <= now.getTime()) throw accessDenied('Invalid according to Policy: Policy expired.');
+  if (!Array.isArray(policy.conditions)) throw invalidPolicy('Policy missing conditions.');
   const form: Form = {
     value: (name) => fields.get(name) ?? (name === 'bucket' ? bucket : undefined),
     covered: new Set<string>(),
@@ -75,12 +70,8 @@ export function checkPostPolicy(options: {
   const extra = [...fields.keys()].filter(
     (name) => !EXEMPT_FIELDS.has(name) && !name.startsWith('x-ignore-') && !form.covered.has(name),
   );
-  if (extra.length > 0) {
-    throw new PostPolicyError(
-      'AccessDenied',
-      `Invalid according to Policy: Extra input fields: ${extra.join(', ')}`,
-    );
-  }
+  if (extra.length > 0)
+    throw accessDenied(`Invalid according to Policy: Extra input fields: ${extra.join(', ')}`);
   return form.size;
 }
 
@@ -93,11 +84,7 @@ interface Form {
 
 /** One condition: `["eq"|"starts-with", "$field", value]`, `{field: value}` or `["content-length-range", min, max]`. */
 function applyCondition(condition: unknown, form: Form): void {
-  const invalid = (what: string): PostPolicyError =>
-    new PostPolicyError(
-      'InvalidPolicyDocument',
-      `Invalid Policy: Invalid ${what} ${JSON.stringify(condition)}`,
-    );
+  const invalid = (what: string) => invalidPolicy(`Invalid ${what} ${JSON.stringify(condition)}`);
   let name: string;
   let holds: (actual: string | undefined) => boolean;
   if (Array.isArray(condition)) {
@@ -133,10 +120,7 @@ function applyCondition(condition: unknown, form: Form): void {
   }
   form.covered.add(name);
   if (!holds(form.value(name))) {
-    throw new PostPolicyError(
-      'AccessDenied',
-      `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`,
-    );
+    throw accessDenied(`Invalid according to Policy: Policy Condition failed: ${JSON.stringify(condition)}`);
   }
 }
 
@@ -163,7 +147,7 @@ function decodePolicy(encoded: string): { expiration?: unknown; conditions?: unk
   } catch {
     // Reported below.
   }
-  throw new PostPolicyError('InvalidPolicyDocument', 'Invalid Policy: Invalid JSON.');
+  throw invalidPolicy('Invalid JSON.');
 }
 
 export interface SpooledForm {

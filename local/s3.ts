@@ -205,14 +205,12 @@ export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
       // S3's sequencer grows for every event of a key; so does this one.
       sequence += 1;
       const sequencer = `${Date.now().toString(16).toUpperCase()}${sequence.toString(16).toUpperCase().padStart(8, '0')}`;
+      // s3rver names a completed multipart upload's event as it names a form upload's.
+      const completed = raw.eventName === 'ObjectCreated:Post' && completingMultipartUpload.getStore();
       const record: S3EventRecord = {
         ...raw,
         awsRegion: options.region,
-        // s3rver names a completed multipart upload's event as it names a form upload's.
-        eventName:
-          raw.eventName === 'ObjectCreated:Post' && completingMultipartUpload.getStore()
-            ? 'ObjectCreated:CompleteMultipartUpload'
-            : raw.eventName,
+        eventName: completed ? 'ObjectCreated:CompleteMultipartUpload' : raw.eventName,
         s3: {
           ...raw.s3,
           configurationId: 'local',
@@ -223,26 +221,15 @@ export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
       options.onEvent(record);
     }
   });
-  let address: AddressInfo;
-  try {
-    address = (await server.run()) as AddressInfo;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    throw new PortTakenError('S3', options.port, 's3', { cause: error });
-  }
-  const url = `http://127.0.0.1:${address.port}`;
+  const taken = (error: NodeJS.ErrnoException) => error.code === 'EADDRINUSE';
+  const { port } = (await server.run().catch((error: NodeJS.ErrnoException) => {
+    throw taken(error) ? new PortTakenError('S3', options.port, 's3', { cause: error }) : error;
+  })) as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const unanswered = (error: Error) => `S3 does not answer on ${url}: ${error.message}`;
   return {
-    name: 's3',
-    url,
-    port: address.port,
-    ports: { s3: address.port },
-    health: async () =>
-      fetch(`${url}/`, { method: 'HEAD' }).then(
-        () => 'ok',
-        (error: Error) => `S3 does not answer on ${url}: ${error.message}`,
-      ),
-    stop: async () => {
-      await server.close();
-    },
+    ...{ name: 's3', url, port, ports: { s3: port } },
+    health: async () => fetch(`${url}/`, { method: 'HEAD' }).then(() => 'ok', unanswered),
+    stop: () => server.close(),
   };
 }

@@ -11,7 +11,7 @@ import { startOfflineControlPlane } from '../scripts/offline-control-plane.ts';
  * serverless.yml, resolved by the Serverless Framework itself (`serverless print`) for
  * one stage: every `${…}` variable is the value a deploy would use, so the local cloud
  * and a real deployment cannot drift apart. CloudFormation intrinsics (`!Ref`,
- * `!GetAtt`) are left as they are; `resolveIntrinsic` (resources.ts) maps them to the
+ * `!GetAtt`) are left as they are; `StackResources` (resources.ts) maps them to the
  * local stand-ins.
  */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -95,9 +95,8 @@ async function printConfig(stage: string, region: string): Promise<ServiceConfig
     return JSON.parse(stdout) as ServiceConfig;
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-15).join('\n');
-    throw new Error(`Could not resolve serverless.yml for stage "${stage}":\n${detail ?? String(error)}`, {
-      cause: error,
-    });
+    const problem = `Could not resolve serverless.yml for stage "${stage}":\n${detail ?? String(error)}`;
+    throw new Error(problem, { cause: error });
   } finally {
     await controlPlane.close();
   }
@@ -114,7 +113,6 @@ export async function loadServiceConfig(stage: string, region: string): Promise<
   const key = createHash('sha256')
     .update(JSON.stringify([...sources, stage, region]))
     .digest('hex');
-
   const cacheFile = join(tmpdir(), 'stockroom-config-cache', `${key.slice(0, 16)}.json`);
   try {
     return JSON.parse(await readFile(cacheFile, 'utf8')) as ServiceConfig;

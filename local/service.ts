@@ -16,13 +16,13 @@ export interface LocalService {
   stop(): Promise<void>;
 }
 
-/** The environment variable `npm start` reads each port from (local/main.ts). */
+/** The environment variable `npm start` reads each port from (local/main.ts), and its default. */
 export const PORT_VARIABLES = {
-  s3: 'STOCKROOM_S3_PORT',
-  dynamodb: 'STOCKROOM_DYNAMODB_PORT',
-  aws: 'STOCKROOM_AWS_PORT',
-  http: 'STOCKROOM_HTTP_PORT',
-  oidc: 'STOCKROOM_OIDC_PORT',
+  s3: ['STOCKROOM_S3_PORT', 4569],
+  dynamodb: ['STOCKROOM_DYNAMODB_PORT', 8000],
+  aws: ['STOCKROOM_AWS_PORT', 4575],
+  http: ['STOCKROOM_HTTP_PORT', 3000],
+  oidc: ['STOCKROOM_OIDC_PORT', 4590],
 } as const;
 export type PortName = keyof typeof PORT_VARIABLES;
 
@@ -32,7 +32,7 @@ export class PortTakenError extends Error {
 
   constructor(what: string, port: number, portName: PortName, options?: { cause?: unknown }) {
     super(
-      `${what} cannot listen on 127.0.0.1:${port}: the port is taken (is another \`npm start\` running?). Free it or set ${PORT_VARIABLES[portName]}.`,
+      `${what} cannot listen on 127.0.0.1:${port}: the port is taken (is another \`npm start\` running?). Free it or set ${PORT_VARIABLES[portName][0]}.`,
       options,
     );
   }
@@ -79,8 +79,17 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
   return size > maxBytes ? undefined : Buffer.concat(chunks);
 }
 
-export async function listening(server: Server, what: string): Promise<'ok' | string> {
-  return server.listening ? 'ok' : `${what} is not listening.`;
+/** An HTTP server as a service: listening on 127.0.0.1, well while it listens, stopped at once. */
+export async function serverService(server: Server, what: string, name: PortName, port: number) {
+  const listened = await listen(server, port, what, name);
+  return {
+    name,
+    url: `http://127.0.0.1:${listened}`,
+    port: listened,
+    ports: { [name]: listened },
+    health: async () => (server.listening ? 'ok' : `${what} is not listening.`),
+    stop: () => closeServer(server),
+  };
 }
 
 /**

@@ -56,13 +56,10 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
     get busy() {
       return running > 0;
     },
-    start(stateMachineArn, input, requestedName) {
-      const machine = machines.find((candidate) => candidate.arn === stateMachineArn);
+    start(arn, input, requestedName) {
+      const machine = machines.find((candidate) => candidate.arn === arn);
       if (!machine) {
-        throw new StepFunctionsApiError(
-          'StateMachineDoesNotExist',
-          `State Machine Does Not Exist: '${stateMachineArn}'`,
-        );
+        throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
       }
       const name = requestedName ?? randomUUID();
       const executionArn = `arn:aws:states:${region}:${accountId}:execution:${machine.name}:${name}`;
@@ -72,12 +69,10 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
           `Execution Already Exists: '${executionArn}'`,
         );
       }
+      const execution = { executionArn, stateMachineArn: arn, name, startDate: new Date() };
       const description: ExecutionDescription = {
-        executionArn,
-        stateMachineArn,
-        name,
+        ...execution,
         status: 'RUNNING',
-        startDate: new Date(),
         input: JSON.stringify(input ?? {}),
       };
       executions.set(executionArn, description);
@@ -188,12 +183,8 @@ async function runExecution(
         retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((state) => [state, 50])),
       },
     });
-    const collecting = collectEvents(
-      execution.eventLogs,
-      events,
-      `${machine.key}/${description.name.slice(0, 8)}`,
-      options,
-    );
+    const label = `${machine.key}/${description.name.slice(0, 8)}`;
+    const collecting = collectEvents(execution.eventLogs, events, label, options);
     const output = await execution.result;
     await collecting.catch(() => undefined);
     description.status = 'SUCCEEDED';
@@ -243,8 +234,6 @@ function persist(execution: ExecutionDescription, events: unknown[], dataDir: st
   if (!dataDir) return;
   const directory = join(dataDir, 'executions');
   mkdirSync(directory, { recursive: true });
-  writeFileSync(
-    join(directory, `${execution.name}.json`),
-    `${JSON.stringify({ ...execution, events }, null, 2)}\n`,
-  );
+  const record = `${JSON.stringify({ ...execution, events }, null, 2)}\n`;
+  writeFileSync(join(directory, `${execution.name}.json`), record);
 }

@@ -27,28 +27,6 @@ import type { FunctionEventStream } from './service-config.ts';
  * Progress is checkpointed per shard in a file, so a restart resumes where it stopped.
  */
 
-/** The stream-batch description Lambda sends to an on-failure destination. */
-export interface StreamFailureRecord {
-  requestContext: {
-    requestId: string;
-    functionArn: string;
-    condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
-    approximateInvokeCount: number;
-  };
-  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' | '' };
-  version: '1.0';
-  timestamp: string;
-  DDBStreamBatchInfo: {
-    shardId: string;
-    startSequenceNumber: string;
-    endSequenceNumber: string;
-    approximateArrivalOfFirstRecord: string;
-    approximateArrivalOfLastRecord: string;
-    batchSize: number;
-    streamArn: string;
-  };
-}
-
 /** The last delivered sequence number per function, stream and shard; in a file, if given one. */
 export class CheckpointStore {
   private readonly positions: Record<string, string> = {};
@@ -99,6 +77,8 @@ function toBase64Deep(value: unknown): unknown {
 /** A record as the Streams API returns it → the record Lambda puts in the event. */
 export function toLambdaStreamRecord(record: _Record, streamArn: string, region: string): DynamoDBRecord {
   const created = record.dynamodb?.ApproximateCreationDateTime;
+  // The SDK parses this as a Date; Lambda's event carries epoch seconds.
+  const seconds = created instanceof Date ? Math.floor(created.getTime() / 1000) : Number(created ?? 0);
   const dynamodb = toBase64Deep({ ...record.dynamodb }) as Record<string, unknown>;
   return {
     eventID: record.eventID,
@@ -106,12 +86,7 @@ export function toLambdaStreamRecord(record: _Record, streamArn: string, region:
     eventVersion: record.eventVersion ?? '1.1',
     eventSource: 'aws:dynamodb',
     awsRegion: region,
-    dynamodb: {
-      ...dynamodb,
-      // The SDK parses this as a Date; Lambda's event carries epoch seconds.
-      ApproximateCreationDateTime:
-        created instanceof Date ? Math.floor(created.getTime() / 1000) : Number(created ?? 0),
-    },
+    dynamodb: { ...dynamodb, ApproximateCreationDateTime: seconds },
     eventSourceARN: streamArn,
   } as DynamoDBRecord;
 }
@@ -331,40 +306,42 @@ export class StreamConsumer {
     return { kind: 'partial', from: Math.min(...indexes) };
   }
 
-  private giveUp(
-    batch: _Record[],
-    shardId: string,
-    condition: StreamFailureRecord['requestContext']['condition'],
-    invokeCount: number,
-  ): void {
-    const [first, last] = [batch[0]?.dynamodb, batch.at(-1)?.dynamodb];
-    const arrival = (value: unknown): string => (value instanceof Date ? value : new Date()).toISOString();
+  private giveUp(batch: _Record[], shardId: string, condition: FailureCondition, invokeCount: number): void {
     this.options.log(
       `${this.options.fn.key}: ${batch.length} stream record(s) given up (${condition}); sent to the on-failure destination`,
     );
-    this.options.onFailure({
-      requestContext: {
-        requestId: randomUUID(),
-        functionArn: this.options.functionArn,
-        condition,
-        approximateInvokeCount: invokeCount,
-      },
-      responseContext: {
-        statusCode: 200,
-        executedVersion: '$LATEST',
-        functionError: condition === 'RetryAttemptsExhausted' ? 'Unhandled' : '',
-      },
-      version: '1.0',
-      timestamp: new Date().toISOString(),
-      DDBStreamBatchInfo: {
-        shardId,
-        startSequenceNumber: first?.SequenceNumber ?? '',
-        endSequenceNumber: last?.SequenceNumber ?? '',
-        approximateArrivalOfFirstRecord: arrival(first?.ApproximateCreationDateTime),
-        approximateArrivalOfLastRecord: arrival(last?.ApproximateCreationDateTime),
-        batchSize: batch.length,
-        streamArn: this.options.streamArn,
-      },
-    });
+    const { functionArn, streamArn } = this.options;
+    this.options.onFailure(failureRecord(batch, { functionArn, streamArn, shardId }, condition, invokeCount));
   }
+}
+
+type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+
+/** The stream-batch description Lambda sends to an on-failure destination. */
+export type StreamFailureRecord = ReturnType<typeof failureRecord>;
+
+function failureRecord(
+  batch: _Record[],
+  { functionArn, streamArn, shardId }: { functionArn: string; streamArn: string; shardId: string },
+  condition: FailureCondition,
+  approximateInvokeCount: number,
+) {
+  const [first, last] = [batch[0]?.dynamodb, batch.at(-1)?.dynamodb];
+  const arrival = (value: unknown): string => (value instanceof Date ? value : new Date()).toISOString();
+  const functionError = condition === 'RetryAttemptsExhausted' ? 'Unhandled' : '';
+  return {
+    requestContext: { requestId: randomUUID(), functionArn, condition, approximateInvokeCount },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError },
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    DDBStreamBatchInfo: {
+      shardId,
+      startSequenceNumber: first?.SequenceNumber ?? '',
+      endSequenceNumber: last?.SequenceNumber ?? '',
+      approximateArrivalOfFirstRecord: arrival(first?.ApproximateCreationDateTime),
+      approximateArrivalOfLastRecord: arrival(last?.ApproximateCreationDateTime),
+      batchSize: batch.length,
+      streamArn,
+    },
+  } as const;
 }

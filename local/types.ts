@@ -31,10 +31,7 @@ export interface LocalCloudOptions {
   asyncRetryDelaysMs?: number[];
   /** Only wire these functions (by serverless.yml name); default all. */
   functions?: string[];
-  /**
-   * `oidc`: sign-in through the local OpenID provider (what `npm start` does unless
-   * STOCKROOM_AUTH=none); `none` (default, for tests and benches): no provider, the web function open.
-   */
+  /** `oidc`: sign-in with the local OpenID provider (`npm start`); `none` (default, tests): the web function open. */
   auth?: 'none' | 'oidc';
 }
 

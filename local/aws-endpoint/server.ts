@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isRecord } from '../json-lines.ts';
-import { closeServer, type LocalService, listen, listening, readBody } from '../service.ts';
+import { type LocalService, readBody, serverService } from '../service.ts';
 import type { SnsOutboxEntry } from '../types.ts';
 import { AwsApiError } from './errors.ts';
 import { parseQueryParams, queryErrorResponse, queryResponse } from './query.ts';
@@ -78,17 +78,13 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   });
   // A client that stops sending mid-body must not hold a socket for ever.
   server.requestTimeout = 60_000;
-  const port = await listen(server, options.port ?? 0, 'The SNS and Step Functions endpoint', 'aws');
-  return {
-    name: 'aws',
-    url: `http://127.0.0.1:${port}`,
-    port,
-    ports: { aws: port },
-    createTopic: (name) => sns.createTopic(name),
-    snsMessages: () => sns.messages(),
-    health: () => listening(server, 'The SNS and Step Functions endpoint'),
-    stop: () => closeServer(server),
-  };
+  const service = await serverService(
+    server,
+    'The SNS and Step Functions endpoint',
+    'aws',
+    options.port ?? 0,
+  );
+  return { ...service, createTopic: (name) => sns.createTopic(name), snsMessages: () => sns.messages() };
 }
 
 async function answer(services: Services, request: IncomingMessage): Promise<Reply> {

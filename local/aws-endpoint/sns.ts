@@ -90,22 +90,19 @@ export class SnsService {
       const tooLong = 'The length of all the messages put together is more than the limit.';
       throw new AwsApiError('BatchRequestTooLong', tooLong);
     }
-    const successful: string[] = [];
-    const failed: string[] = [];
-    checked.forEach((entry, index) => {
+    const [successful, failed] = [[] as string[], [] as string[]];
+    for (const [index, entry] of checked.entries()) {
       const id = element('Id', ids[index]);
-      if (!('failure' in entry)) {
-        successful.push(element('member', [id, element('MessageId', this.#store(entry))]));
-        return;
-      }
-      const { code, message, fault } = entry.failure;
-      const details = [
-        element('Code', code),
-        element('Message', message),
-        element('SenderFault', fault === 'Sender'),
-      ];
-      failed.push(element('member', [id, ...details]));
-    });
+      if ('failure' in entry) {
+        const { code, message, fault } = entry.failure;
+        const details = [
+          element('Code', code),
+          element('Message', message),
+          element('SenderFault', fault === 'Sender'),
+        ];
+        failed.push(element('member', [id, ...details]));
+      } else successful.push(element('member', [id, element('MessageId', this.#store(entry))]));
+    }
     return [element('Successful', successful), element('Failed', failed)];
   }
 
@@ -123,9 +120,8 @@ export class SnsService {
     const subject = params.get(`${prefix}Subject`);
     validateSubject(subject);
     const message = validateMessageBody(params.get(`${prefix}Message`));
-    const messageAttributes = validateMessageAttributes(
-      readMessageAttributes(params, `${prefix}MessageAttributes.entry`),
-    );
+    const attributes = readMessageAttributes(params, `${prefix}MessageAttributes.entry`);
+    const messageAttributes = validateMessageAttributes(attributes);
     const size = messageSize(message, messageAttributes);
     if (size > MAX_MESSAGE_BYTES) throw invalidParameter('Message too long');
     return { topicArn, ...(subject === undefined ? {} : { subject }), message, messageAttributes, size };
@@ -156,13 +152,10 @@ export class SnsService {
  */
 export function handleSnsAction(sns: SnsService, action: string, params: QueryParams): string[] {
   switch (action) {
-    case 'ListTopics':
-      return [
-        element(
-          'Topics',
-          sns.topicArns().map((arn) => element('member', [element('TopicArn', arn)])),
-        ),
-      ];
+    case 'ListTopics': {
+      const members = sns.topicArns().map((arn) => element('member', [element('TopicArn', arn)]));
+      return [element('Topics', members)];
+    }
     case 'Publish':
       return [element('MessageId', sns.publish(params.get('TopicArn') ?? params.get('TargetArn'), params))];
     case 'PublishBatch':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadTemplate, type Resource, resourcesOfType } from './template.ts';
+import { loadTemplate, type Resource, resourceOf, resourcesOfType } from './template.ts';
 
 /**
  * Rules that come from AWS's documentation rather than from our emulators: a template can
@@ -7,13 +7,8 @@ import { loadTemplate, type Resource, resourcesOfType } from './template.ts';
  * links the page it is written from.
  */
 const template = loadTemplate();
-const resources = template.Resources;
 
-function resource(logicalId: string): Resource {
-  const found = resources[logicalId];
-  if (!found) throw new Error(`the template has no ${logicalId}`);
-  return found;
-}
+const resource = (logicalId: string): Resource => resourceOf(template, logicalId);
 
 type PolicyStatement = {
   Effect: string;

@@ -8,6 +8,7 @@ import {
   actionsOf,
   loadTemplate,
   type Resource,
+  resourceOf,
   resourcesOf,
   resourcesOfType,
   statementsOfRole,
@@ -17,11 +18,7 @@ import {
 const template = loadTemplate();
 const resources = template.Resources;
 
-function resource(logicalId: string): Resource {
-  const found = resources[logicalId];
-  if (!found) throw new Error(`the template has no ${logicalId}`);
-  return found;
-}
+const resource = (logicalId: string): Resource => resourceOf(template, logicalId);
 
 const functionKeys = ['Web', 'Thumbnails', 'ImportInventory', 'StockAlerts', 'StoreSummaries'];
 

@@ -16,6 +16,7 @@ export interface Template {
   Resources: Record<string, Resource>;
   Conditions?: Record<string, unknown>;
   Parameters?: Record<string, { Default?: unknown }>;
+  Outputs?: Record<string, { Value: unknown }>;
 }
 
 export function loadTemplate(): Template {
@@ -45,6 +46,13 @@ export function actionsOf(statement: Statement): string[] {
 
 export function resourcesOf(statement: Statement): unknown[] {
   return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+}
+
+/** The resource with this logical id; a test about a missing one fails saying so. */
+export function resourceOf(template: Template, logicalId: string): Resource {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`the template has no ${logicalId}`);
+  return found;
 }
 
 export function resourcesOfType(template: Template, type: string): [string, Resource][] {

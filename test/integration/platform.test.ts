@@ -69,6 +69,17 @@ describe('the local cloud', () => {
     expect(topics.Topics?.map((topic) => topic.TopicArn)).toContain(cloud.endpoints.topics.outOfStock);
   });
 
+  it("starts no OpenID provider when sign-in is off (startTestCloud's default, STOCKROOM_AUTH=none)", async () => {
+    // Act
+    const written = JSON.parse(await readFile(join(cloud.dataDir, 'endpoints.json'), 'utf8'));
+    const health = await cloud.health();
+
+    // Assess
+    expect(written.endpoints).not.toHaveProperty('oidc');
+    expect(cloud.endpoints.endpoints.oidc).toBeUndefined();
+    expect(health).not.toHaveProperty('oidc');
+  });
+
   it('reports every emulator healthy', async () => {
     // Act
     const health = await cloud.health();
@@ -173,8 +184,11 @@ describe('the local cloud', () => {
 
 describe('the local HTTP API', () => {
   it("answers an unknown route with API Gateway's 404", async () => {
+    // Prepare: from the dashboard's own origin, or the web function refuses it first (CSRF, 403).
+    const origin = cloud.endpoints.endpoints.http;
+
     // Act
-    const response = await fetch(`${cloud.endpoints.endpoints.http}/no/such/route`, { method: 'DELETE' });
+    const response = await fetch(`${origin}/no/such/route`, { method: 'DELETE', headers: { origin } });
 
     // Assess
     expect([404, 405]).toContain(response.status);
@@ -200,21 +214,22 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+type Ports = Record<'s3' | 'dynamodb' | 'aws' | 'http' | 'oidc', number>;
+
 /** `npm start` (local/main.ts) in a process of its own, on the given ports and data directory. */
-function npmStart(
-  dataDir: string,
-  ports: Record<'s3' | 'dynamodb' | 'aws' | 'http', number>,
-  ...args: string[]
-) {
+function npmStart(dataDir: string, ports: Ports, args: string[] = [], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
     cwd: projectRoot,
     env: {
       ...process.env,
+      STOCKROOM_AUTH: '',
+      ...env,
       STOCKROOM_DATA_DIR: dataDir,
       STOCKROOM_S3_PORT: String(ports.s3),
       STOCKROOM_DYNAMODB_PORT: String(ports.dynamodb),
       STOCKROOM_AWS_PORT: String(ports.aws),
       STOCKROOM_HTTP_PORT: String(ports.http),
+      STOCKROOM_OIDC_PORT: String(ports.oidc),
     },
   });
   let stdout = '';
@@ -229,8 +244,23 @@ function npmStart(
   return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
-async function freePorts(): Promise<Record<'s3' | 'dynamodb' | 'aws' | 'http', number>> {
-  return { s3: await freePort(), dynamodb: await freePort(), aws: await freePort(), http: await freePort() };
+async function freePorts(): Promise<Ports> {
+  const [s3, dynamodb, aws, http, oidc] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  return { s3, dynamodb, aws, http, oidc };
+}
+
+async function bannerOf(run: ReturnType<typeof npmStart>): Promise<string> {
+  await eventually(() => (run.stdout().includes('Press Ctrl-C to stop.') ? true : undefined), {
+    timeoutMs: 90_000,
+    what: `the banner (stderr: ${run.stderr()})`,
+  });
+  return run.stdout();
 }
 
 describe('npm start', () => {
@@ -250,29 +280,45 @@ describe('npm start', () => {
     // Prepare: state from an earlier run, which --clean must drop.
     const ports = await freePorts();
     await writeFile(join(dataDir, 'sns-outbox.jsonl'), '{"topicArn":"old","message":"old"}\n');
-    const run = npmStart(dataDir, ports, '--clean');
+    const run = npmStart(dataDir, ports, ['--clean']);
 
     // Act
-    await eventually(() => (run.stdout().includes('Press Ctrl-C to stop.') ? true : undefined), {
-      timeoutMs: 90_000,
-      what: `the banner (stderr: ${run.stderr()})`,
-    });
+    const banner = await bannerOf(run);
     const health = await fetch(`http://127.0.0.1:${ports.http}/healthz`);
     const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
     const outbox = await readFile(join(dataDir, 'sns-outbox.jsonl'), 'utf8').catch(() => '');
+    const discovery = await fetch(`http://127.0.0.1:${ports.oidc}/.well-known/openid-configuration`);
+    const signIn = await fetch(`http://127.0.0.1:${ports.http}/auth/login?returnTo=/`, {
+      redirect: 'manual',
+    });
     run.child.kill('SIGINT');
     const code = await run.exited;
 
     // Assess
     expect(health.status).toBe(200);
-    expect(run.stdout()).toContain(`Dashboard        http://127.0.0.1:${ports.http}/`);
-    expect(run.stdout()).toContain('Failed events');
+    expect(banner).toContain(
+      `Dashboard        http://127.0.0.1:${ports.http}/   sign in with a seeded user, password stockroom-local:`,
+    );
+    expect(banner).toContain(`OpenID provider  http://127.0.0.1:${ports.oidc}`);
+    for (const user of ['manager', 'viewer', 'berlin', 'nobody'])
+      expect(banner).toContain(`${user}@stockroom.local`);
+    expect(banner).toContain('Failed events');
     expect(endpoints.endpoints).toEqual({
       s3: `http://127.0.0.1:${ports.s3}`,
       dynamodb: `http://127.0.0.1:${ports.dynamodb}`,
       sns: `http://127.0.0.1:${ports.aws}`,
       http: `http://127.0.0.1:${ports.http}`,
+      oidc: `http://127.0.0.1:${ports.oidc}`,
     });
+    expect(await discovery.json()).toMatchObject({ issuer: `http://127.0.0.1:${ports.oidc}` });
+    // The web function was given the provider (OIDC_ISSUER, OIDC_CLIENT_ID) and its own origin (PUBLIC_ORIGIN).
+    const authorization = new URL(signIn.headers.get('location') ?? '');
+    expect(signIn.status).toBe(302);
+    expect(authorization.origin).toBe(`http://127.0.0.1:${ports.oidc}`);
+    expect(authorization.searchParams.get('client_id')).toBe('stockroom-local-dashboard');
+    expect(authorization.searchParams.get('redirect_uri')).toBe(
+      `http://127.0.0.1:${ports.http}/auth/callback`,
+    );
     expect(outbox).not.toContain('old');
     expect(code).toBe(0);
     expect(run.stdout()).toContain('Stopped.');
@@ -280,23 +326,56 @@ describe('npm start', () => {
     for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
   });
 
-  it('reports a taken port in one sentence naming the variable to change, and leaves nothing running', async () => {
-    // Prepare
+  it.each([
+    ['http', 'The HTTP API', 'STOCKROOM_HTTP_PORT'],
+    ['oidc', 'The local OpenID provider', 'STOCKROOM_OIDC_PORT'],
+  ] as const)(
+    'reports a taken %s port in one sentence naming the variable to change, and leaves nothing running',
+    async (taken, what, variable) => {
+      // Prepare
+      const ports = await freePorts();
+      const holder = createServer();
+      await new Promise<void>((resolve) => holder.listen(ports[taken], '127.0.0.1', resolve));
+
+      try {
+        // Act
+        const run = npmStart(dataDir, ports);
+        const code = await run.exited;
+
+        // Assess
+        expect(code).toBe(1);
+        expect(run.stderr()).toContain(
+          `${what} cannot listen on 127.0.0.1:${ports[taken]}: the port is taken (is another \`npm start\` running?). Free it or set ${variable}.`,
+        );
+        const others = Object.entries(ports).filter(([name]) => name !== taken);
+        for (const [, port] of others) expect(await listening(port)).toBe(false);
+      } finally {
+        await new Promise((resolve) => holder.close(resolve));
+      }
+    },
+  );
+
+  it('with STOCKROOM_AUTH=none, starts no OpenID provider and says that sign-in is off', async () => {
+    // Prepare: the provider's port is taken, which must not matter.
     const ports = await freePorts();
     const holder = createServer();
-    await new Promise<void>((resolve) => holder.listen(ports.http, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => holder.listen(ports.oidc, '127.0.0.1', resolve));
 
     try {
       // Act
-      const run = npmStart(dataDir, ports);
+      const run = npmStart(dataDir, ports, [], { STOCKROOM_AUTH: 'none' });
+      const banner = await bannerOf(run);
+      const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
+      run.child.kill('SIGINT');
       const code = await run.exited;
 
       // Assess
-      expect(code).toBe(1);
-      expect(run.stderr()).toContain(
-        `The HTTP API cannot listen on 127.0.0.1:${ports.http}: the port is taken (is another \`npm start\` running?). Free it or set STOCKROOM_HTTP_PORT.`,
+      expect(banner).toContain(
+        `Dashboard        http://127.0.0.1:${ports.http}/   sign-in is off (STOCKROOM_AUTH=none)`,
       );
-      for (const port of [ports.s3, ports.dynamodb, ports.aws]) expect(await listening(port)).toBe(false);
+      expect(banner).not.toContain('OpenID provider');
+      expect(endpoints.endpoints).not.toHaveProperty('oidc');
+      expect(code).toBe(0);
     } finally {
       await new Promise((resolve) => holder.close(resolve));
     }

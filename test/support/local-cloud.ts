@@ -11,8 +11,9 @@ import type { LocalCloud, LocalCloudOptions } from '../../local/types.ts';
 
 /**
  * A local cloud for one test file: fresh state in a temporary directory, DynamoDB in
- * memory, free ports, quiet logs, short Lambda retry delays. `stop()` also removes the
- * directory.
+ * memory, free ports, quiet logs, short Lambda retry delays, and sign-in off unless
+ * `auth: 'oidc'` (then the local OpenID provider runs, as under `npm start`; its URL is
+ * `endpoints.endpoints.oidc`). `stop()` also removes the directory.
  */
 export async function startTestCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stockroom-test-'));
@@ -21,6 +22,7 @@ export async function startTestCloud(options: LocalCloudOptions = {}): Promise<L
     inMemory: true,
     verbose: process.env.STOCKROOM_TEST_VERBOSE === '1',
     asyncRetryDelaysMs: [50, 100],
+    auth: 'none',
     ...options,
   });
   return {
