@@ -3,15 +3,22 @@ import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { isMissingSource, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
-import { type InventoryImportReport, putImportReport } from '#shared/inventory/report.ts';
+import { type ImportSource, type InventoryImportReport, putImportReport } from '#shared/inventory/report.ts';
 import type { HandOffConfig } from './config.ts';
 
 /** User metadata (`x-amz-meta-import-mode`) that sends one object to the workflow whatever its size. */
 export const IMPORT_MODE_METADATA_KEY = 'import-mode';
 
-export type HandOffResult =
-  | { handedOff: false }
-  | { handedOff: true; executionArn: string; alreadyStarted: boolean; reason: 'size' | 'metadata' };
+/** Why a file went to the workflow: its size, its upload's request, or too little time left. */
+export type HandOffReason = 'size' | 'metadata' | 'time';
+
+export type HandedOff = {
+  handedOff: true;
+  executionArn: string;
+  alreadyStarted: boolean;
+  reason: HandOffReason;
+};
+export type HandOffResult = { handedOff: false } | HandedOff;
 
 export interface HandOffOptions {
   s3: S3Client;
@@ -37,7 +44,7 @@ export interface HandOffOptions {
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
  */
 export async function handOffLargeImport(options: HandOffOptions): Promise<HandOffResult> {
-  const { s3, sfn, config, bucket, key } = options;
+  const { s3, config, bucket, key } = options;
   if (!config.stateMachineArn) return { handedOff: false };
   let head: HeadObjectCommandOutput;
   try {
@@ -59,24 +66,56 @@ export async function handOffLargeImport(options: HandOffOptions): Promise<HandO
 
   const etag = unquoteEtag(head.ETag);
   const versionId = head.VersionId ?? options.versionId;
-  const input: LargeImportInput = { bucket, key, etag, ...(versionId ? { versionId } : {}) };
+  return startLargeImport({
+    ...options,
+    stateMachineArn: config.stateMachineArn,
+    source: { bucket, key, etag, ...(versionId ? { versionId } : {}) },
+    reason: requested ? 'metadata' : 'size',
+    detail: requested
+      ? 'the upload asked for the Step Functions import (x-amz-meta-import-mode: workflow)'
+      : `${size} bytes is over the direct import's ${config.thresholdBytes}; imported by Step Functions`,
+  });
+}
+
+export interface StartLargeImportOptions {
+  s3: S3Client;
+  sfn: SFNClient;
+  stateMachineArn: string;
+  uploadsBucket: string;
+  /** The object version the execution imports (its ETag pins it). */
+  source: ImportSource;
+  reason: HandOffReason;
+  /** The `handed_off` report's detail: why the direct import let go of the file. */
+  detail: string;
+  now?: () => Date;
+}
+
+/**
+ * Starts the large-import execution for one object version and writes the `handed_off`
+ * report naming it. The workflow always imports the WHOLE file: counts are absolute, so
+ * rows the direct import already wrote are written again, identically, and its final report
+ * covers the whole file (duplicates across any boundary included).
+ */
+export async function startLargeImport(options: StartLargeImportOptions): Promise<HandedOff> {
+  const { sfn, stateMachineArn, source, reason } = options;
+  const input: LargeImportInput = {
+    bucket: source.bucket,
+    key: source.key,
+    etag: source.etag,
+    ...(source.versionId ? { versionId: source.versionId } : {}),
+  };
   const name = executionNameFor(input);
-  const reason = requested ? 'metadata' : 'size';
   let executionArn: string;
   try {
     const started = await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: config.stateMachineArn,
-        name,
-        input: JSON.stringify(input),
-      }),
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
     );
-    executionArn = started.executionArn ?? executionArnFor(config.stateMachineArn, name);
+    executionArn = started.executionArn ?? executionArnFor(stateMachineArn, name);
   } catch (error) {
     if (error instanceof Error && error.name === 'ExecutionAlreadyExists') {
       return {
         handedOff: true,
-        executionArn: executionArnFor(config.stateMachineArn, name),
+        executionArn: executionArnFor(stateMachineArn, name),
         alreadyStarted: true,
         reason,
       };
@@ -85,12 +124,9 @@ export async function handOffLargeImport(options: HandOffOptions): Promise<HandO
   }
   const now = (options.now ?? (() => new Date()))().toISOString();
   const report: InventoryImportReport = {
-    source: { bucket, key, etag, ...(versionId ? { versionId } : {}) },
+    source,
     status: 'handed_off',
-    detail:
-      reason === 'size'
-        ? `${size} bytes is over the direct import's ${config.thresholdBytes}; imported by Step Functions`
-        : 'the upload asked for the Step Functions import (x-amz-meta-import-mode: workflow)',
+    detail: options.detail,
     rowsRead: 0,
     rowsImported: 0,
     rowsRejected: 0,
@@ -103,7 +139,7 @@ export async function handOffLargeImport(options: HandOffOptions): Promise<HandO
     startedAt: now,
     finishedAt: now,
   };
-  await putImportReport(s3, options.uploadsBucket, report);
+  await putImportReport(options.s3, options.uploadsBucket, report);
   return { handedOff: true, executionArn, alreadyStarted: false, reason };
 }
 

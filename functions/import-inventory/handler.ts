@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { dynamoDbClient, s3Client, sfnClient } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { isFolderMarker, isInventoryFileKey } from '#shared/inventory/files.ts';
+import type { ImportSource, InventoryImportReport } from '#shared/inventory/report.ts';
 import { createObservability } from '#shared/observability.ts';
 import {
   handOffConfigFrom,
@@ -14,13 +15,28 @@ import {
   importConfigFrom,
   importEnvironmentSchema,
 } from './config.ts';
-import { handOffLargeImport } from './hand-off.ts';
+import { handOffLargeImport, startLargeImport } from './hand-off.ts';
 import { importInventoryObject } from './import-object.ts';
 import { type ImportEvent, importEventSchema } from './s3-event.ts';
 
 const config = importConfigFrom(parseEnvironment(importEnvironmentSchema));
 const handOffConfig = handOffConfigFrom(parseEnvironment(handOffEnvironmentSchema));
 const { logger, metrics } = createObservability();
+
+/** Out of time, the whole file goes to the workflow (when there is one). */
+const { stateMachineArn } = handOffConfig;
+const handOffForTime = stateMachineArn
+  ? (source: ImportSource, detail: string) =>
+      startLargeImport({
+        s3: s3Client(),
+        sfn: sfnClient(),
+        stateMachineArn,
+        uploadsBucket: config.uploadsBucket,
+        source,
+        reason: 'time',
+        detail: `${detail}; the whole file is imported by Step Functions`,
+      })
+  : undefined;
 
 /**
  * One invocation per S3 notification (normally one record), its keys already decoded by
@@ -61,11 +77,17 @@ async function importInventory(event: ImportEvent, context: Context): Promise<vo
       config,
       ...target,
       remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      ...(handOffForTime ? { handOffForTime } : {}),
       writerOverrides: {
         onRetry: ({ attempt, delayMs, unprocessed, error }) =>
           log.warn('Retrying inventory batch write', { attempt, delayMs, unprocessed, error }),
       },
     });
+    if (result.outcome === 'handed_off') {
+      metrics.addMetric('ImportsHandedOff', MetricUnit.Count, 1);
+      log.info('Inventory import out of time: handed off to Step Functions', { ...result.handOff });
+      continue;
+    }
     if (result.outcome === 'superseded') {
       log.warn('Object replaced while importing; its own notification imports the new version');
       continue;
@@ -78,17 +100,10 @@ async function importInventory(event: ImportEvent, context: Context): Promise<vo
     const imports = metrics.singleMetric();
     imports.addDimension('status', report.status);
     imports.addMetric('Imports', MetricUnit.Count, 1);
-    const summary = {
-      status: report.status,
-      reason: report.reason,
-      detail: report.detail,
-      rowsRead: report.rowsRead,
-      rowsImported: report.rowsImported,
-      rowsRejected: report.rowsRejected,
-      duplicates: report.duplicates,
-    };
+    const summary = summaryOf(report);
     if (report.reason === 'time_limit') {
-      // Not rethrown: a retry would hit the same wall. The report and this error are the record.
+      // Only without a state machine to hand off to. Not rethrown: a retry would hit the same
+      // wall. The report and this error are the record.
       metrics.addMetric('ImportTimeLimitReached', MetricUnit.Count, 1);
       log.error('Inventory import stopped: the file is too large for one invocation', summary);
     } else if (result.outcome === 'write_failed') {
@@ -101,6 +116,12 @@ async function importInventory(event: ImportEvent, context: Context): Promise<vo
       log.info('Inventory imported', summary);
     }
   }
+}
+
+/** What a log line says of a report. */
+function summaryOf(report: InventoryImportReport) {
+  const { status, reason, detail, rowsRead, rowsImported, rowsRejected, duplicates } = report;
+  return { status, reason, detail, rowsRead, rowsImported, rowsRejected, duplicates };
 }
 
 export const handler = middy(importInventory)

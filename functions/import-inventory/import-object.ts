@@ -18,6 +18,7 @@ import {
 } from '#shared/inventory/report.ts';
 import { InventoryWriter, type InventoryWriterOptions } from '#shared/inventory/writer.ts';
 import type { ImportConfig } from './config.ts';
+import type { HandedOff } from './hand-off.ts';
 
 export interface ImportObjectOptions {
   s3: S3Client;
@@ -30,6 +31,12 @@ export interface ImportObjectOptions {
   /** Lambda's `context.getRemainingTimeInMillis`. */
   remainingTimeMs: () => number;
   now?: () => Date;
+  /**
+   * Hands the whole file to the Step Functions import (hand-off.ts, `startLargeImport` with
+   * reason `time`) when it will not, or did not, fit in the time left. Without it (no state
+   * machine) such an import ends `failed` with `time_limit`.
+   */
+  handOffForTime?: (source: ImportSource, detail: string) => Promise<HandedOff>;
   /** Test seams for the writer's pauses. */
   writerOverrides?: Pick<InventoryWriterOptions, 'sleep' | 'random' | 'onRetry'>;
 }
@@ -39,6 +46,8 @@ export type ImportObjectResult =
   | { outcome: 'reported'; report: InventoryImportReport }
   /** The import stopped on a write error; its report is written, and the caller rethrows `error` so Lambda retries. */
   | { outcome: 'write_failed'; report: InventoryImportReport; error: InventoryWriteError }
+  /** Out of time: the workflow imports the whole file, and its final report replaces the `handed_off` one. */
+  | { outcome: 'handed_off'; handOff: HandedOff }
   /** The object was replaced while being read: its own notification imports the new version. */
   | { outcome: 'superseded' };
 
@@ -83,6 +92,7 @@ export async function importInventoryObject(options: ImportObjectOptions): Promi
 
   // Pass 1: check the whole file without writing.
   const refusal = await checkPass(run, bytesOf(first, gzipped, run));
+  if (refusal && 'outOfTime' in refusal) return run.outOfTime(refusal.outOfTime);
   if (refusal) return run.reported(refusal);
 
   // Pass 2: the same bytes again, this time into the table.
@@ -136,26 +146,32 @@ class ObjectImport {
   async reported(fields: ReportFields): Promise<ImportObjectResult> {
     return { outcome: 'reported', report: await this.finish(fields) };
   }
+
+  /**
+   * No import fails for time: the workflow takes the whole file (a `handed_off` report),
+   * or, without one, the import reports `time_limit` with `fields`' counts.
+   */
+  async outOfTime(detail: string, fields: Partial<InventoryImportReport> = {}): Promise<ImportObjectResult> {
+    const { handOffForTime } = this.options;
+    if (handOffForTime) return { outcome: 'handed_off', handOff: await handOffForTime(this.source, detail) };
+    return this.reported({ status: 'failed', reason: 'time_limit', detail, ...fields });
+  }
 }
 
 /**
  * The first pass: reads the whole file without writing. Returns why the file is refused —
- * rejected (a file-level fault), or failed at the time limit — or undefined to go on.
+ * rejected (a file-level fault), or out of time (why) — or undefined to go on.
  */
 async function checkPass(
   run: ObjectImport,
   source: AsyncIterable<Uint8Array>,
-): Promise<ReportFields | undefined> {
+): Promise<ReportFields | { outOfTime: string } | undefined> {
   const { config } = run.options;
   let records: number;
   try {
     const check = await checkInventoryFile(source, run.timeIsShort, config.fileLimits);
     if (check.stopped) {
-      return {
-        status: 'failed',
-        reason: 'time_limit',
-        detail: 'the file could not even be read within the time left; it needs the Step Functions import',
-      };
+      return { outOfTime: 'the file could not even be read within the time left; nothing was written' };
     }
     records = check.records;
   } catch (error) {
@@ -168,9 +184,7 @@ async function checkPass(
   const availableMs = run.options.remainingTimeMs() - config.timeSafetyMarginMs;
   if (neededMs <= availableMs) return undefined;
   return {
-    status: 'failed',
-    reason: 'time_limit',
-    detail:
+    outOfTime:
       `about ${records} rows need ~${Math.ceil(neededMs / 1000)} s at ${config.rowsPerSecond} rows/s, ` +
       `but only ${Math.max(0, Math.floor(availableMs / 1000))} s remain; nothing was written`,
   };
@@ -203,13 +217,12 @@ async function writePass(
     const { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns, lastLine } = result;
     const counts = { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns };
     if (result.stopped) {
-      return run.reported({
-        status: 'failed',
-        reason: 'time_limit',
-        detail: `stopped before the Lambda timeout; rows up to line ${lastLine} are imported`,
-        lastLine,
-        ...counts,
-      });
+      // The whole file goes to the workflow, not the rest: the `rowsImported` rows written
+      // here are written again, identically (see docs/inventory.md, "Out of time").
+      return run.outOfTime(
+        `stopped before the Lambda timeout; rows up to line ${lastLine} (${rowsImported} rows) are imported`,
+        { lastLine, ...counts },
+      );
     }
     return run.reported({ status: rowsRejected > 0 ? 'completed_with_errors' : 'completed', ...counts });
   } catch (error) {

@@ -28,7 +28,8 @@ export type ImportStatus = (typeof IMPORT_STATUSES)[number];
  *   `.csv` or `.csv.gz`, in any case); and a file over one of the
  *   caps of limits.ts: `no_header`, `header_too_long`, `too_many_columns`, `gzip_too_large`,
  *   `gzip_ratio_too_high`.
- * - failed: `time_limit` (returned normally: a retry would hit the same wall),
+ * - failed: `time_limit` (only with no workflow to hand the file to; returned normally: a retry
+ *   would hit the same wall),
  *   `write_error` (rethrown: Lambda's retries and on-failure destination apply),
  *   `ranges_failed` (the Step Functions import: more ranges failed than tolerated).
  */

@@ -1,4 +1,8 @@
-import { type BatchWriteItemCommandInput, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import {
+  type BatchWriteItemCommandInput,
+  DynamoDBClient,
+  DynamoDBServiceException,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -15,9 +19,12 @@ import { BatchWriteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '#shared/aws/clients.ts';
-import { executionNameFor } from '../../functions/import-inventory/hand-off.ts';
+import { executionNameFor, startLargeImport } from '../../functions/import-inventory/hand-off.ts';
+import { importInventoryObject } from '../../functions/import-inventory/import-object.ts';
 import type { RebuildReport } from '../../functions/rebuild-thumbnails/rebuild.ts';
+import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
 import type { LocalCloud } from '../../local/types.ts';
+import { DEFAULT_FILE_LIMITS } from '../../shared/inventory/limits.ts';
 import { type InventoryImportReport, inventoryImportReportSchema } from '../../shared/inventory/report.ts';
 import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
 
@@ -249,6 +256,81 @@ describe('large import workflow', () => {
       rowsImported: 50,
       report: `s3://${uploads}/reports/inventory/${key}.json`,
     });
+  });
+
+  it('takes over the whole file from a direct import that ran out of time, with one report for it all', async () => {
+    // Prepare: a file with keys repeated across the point where the direct import stops,
+    // imported once as usual (the reference table and report), then the table cleared.
+    const key = 'inventory/out of time.csv';
+    const rows = Array.from({ length: 600 }, (_, i) =>
+      i % 29 === 3 ? `s-time,item-${i % 40},${1000 + i}` : `s-time,item-${i},${i}`,
+    );
+    await clients.s3.send(
+      new PutObjectCommand({ Bucket: uploads, Key: key, Body: `store,item,count\n${rows.join('\n')}\n` }),
+    );
+    const direct = await eventually(async () => readReport(key), { what: 'the direct report' });
+    await cloud.waitForIdle(60_000);
+    const expected = await table('s-time');
+    expect(direct).toMatchObject({ status: 'completed', rowsRead: 600 });
+    expect(direct.duplicates).toBeGreaterThan(0);
+    await clearTable(expected);
+    // The direct import again, in this process, with a fake clock: plenty of time until its
+    // first batch write, then less than the safety margin.
+    const { region, endpoints } = cloud.endpoints;
+    const dynamoDb = new DynamoDBClient({
+      region,
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: endpoints.dynamodb,
+    });
+    let writes = 0;
+    dynamoDb.middlewareStack.add(
+      (next) => async (args) => {
+        writes += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const config = {
+      uploadsBucket: uploads,
+      tableName: cloud.endpoints.tables.inventory,
+      writeConcurrency: 1,
+      writeMaxAttempts: 3,
+      maxReportedErrors: 100,
+      rowsPerSecond: 2000,
+      timeSafetyMarginMs: 30_000,
+      fileLimits: DEFAULT_FILE_LIMITS,
+    };
+
+    // Act
+    const result = await importInventoryObject({
+      s3: clients.s3,
+      dynamoDb,
+      config,
+      bucket: uploads,
+      key,
+      remainingTimeMs: () => (writes > 0 ? 1_000 : 600_000),
+      handOffForTime: (source, detail) =>
+        startLargeImport({
+          s3: clients.s3,
+          sfn: clients.sfn,
+          stateMachineArn: largeImportArn(),
+          uploadsBucket: uploads,
+          source,
+          reason: 'time',
+          detail,
+        }),
+    });
+    const handOff = result.outcome === 'handed_off' ? result.handOff : undefined;
+    const execution = await waitForExecution(handOff?.executionArn ?? '');
+    const report = await readReport(key);
+
+    // Assess: part of the file was written directly, then the workflow imported all of it.
+    expect(result.outcome).toBe('handed_off');
+    expect(writes).toBeGreaterThan(0);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(report?.executionArn).toBe(handOff?.executionArn);
+    expect(report && comparable(report)).toEqual(comparable(direct));
+    expect(await table('s-time')).toEqual(expected);
   });
 
   it('retries a range whose writes fail once, and completes', async () => {

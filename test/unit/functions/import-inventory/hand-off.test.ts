@@ -2,7 +2,11 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { executionNameFor, handOffLargeImport } from '../../../../functions/import-inventory/hand-off.ts';
+import {
+  executionNameFor,
+  handOffLargeImport,
+  startLargeImport,
+} from '../../../../functions/import-inventory/hand-off.ts';
 
 const s3 = mockClient(S3Client);
 const sfn = mockClient(SFNClient);
@@ -109,5 +113,45 @@ describe('handOffLargeImport', () => {
     // Assess
     expect(result).toEqual({ handedOff: false });
     expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+  });
+});
+
+describe('startLargeImport', () => {
+  it('hands a file off for time with the pinned version and a handed_off report saying why', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec3' });
+    const source = { bucket: 'uploads', key: 'inventory/small.csv', etag: 'e3', versionId: 'v3' };
+
+    // Act
+    const result = await startLargeImport({
+      s3: options.s3,
+      sfn: options.sfn,
+      stateMachineArn,
+      uploadsBucket: 'uploads',
+      source,
+      reason: 'time',
+      detail: 'stopped before the Lambda timeout',
+      now: options.now,
+    });
+
+    // Assess
+    expect(result).toEqual({
+      handedOff: true,
+      executionArn: 'arn:exec3',
+      alreadyStarted: false,
+      reason: 'time',
+    });
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input).toMatchObject({
+      name: executionNameFor(source),
+      input: JSON.stringify({ bucket: 'uploads', key: 'inventory/small.csv', etag: 'e3', versionId: 'v3' }),
+    });
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(JSON.parse(String(put?.Body))).toMatchObject({
+      source,
+      status: 'handed_off',
+      detail: 'stopped before the Lambda timeout',
+      rowsImported: 0,
+      executionArn: 'arn:exec3',
+    });
   });
 });

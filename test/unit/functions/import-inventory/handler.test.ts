@@ -1,13 +1,15 @@
 import { Readable } from 'node:stream';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 
 const s3 = mockClient(S3Client);
 const dynamoDb = mockClient(DynamoDBClient);
+const sfn = mockClient(SFNClient);
 
 const context = {
   functionName: 'importInventory',
@@ -37,6 +39,7 @@ function importsCounted(
 beforeEach(() => {
   s3.reset();
   dynamoDb.reset();
+  sfn.reset();
   vi.stubEnv('UPLOADS_BUCKET', 'uploads');
   vi.stubEnv('INVENTORY_TABLE', 'inventory');
   vi.stubEnv('AWS_REGION', 'eu-west-1');
@@ -94,6 +97,39 @@ describe('importInventory handler', () => {
     // Assess
     await expect(importing).rejects.toMatchObject({ name: 'InventoryWriteError' });
     expect(importsCounted(dimensions, metrics)).toEqual({ statuses: ['failed'], counts: [1] });
+  });
+
+  it('hands a small file to the workflow, not a time_limit failure, when too little time is left', async () => {
+    // Prepare: under the size threshold, but under the 30 s safety margin from the start.
+    vi.stubEnv(
+      'LARGE_IMPORT_STATE_MACHINE_ARN',
+      'arn:aws:states:eu-west-1:123456789012:stateMachine:stockroom-dev-large-import',
+    );
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 24, ETag: '"e1"' });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec' });
+    const metrics = vi.spyOn(Metrics.prototype, 'addMetric');
+    const handler = await loadHandler();
+    const short = { ...context, getRemainingTimeInMillis: () => 1_000 } as Context;
+
+    // Act
+    await handler(eventFor('inventory/a.csv') as never, short);
+
+    // Assess
+    expect(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input).toBe(
+      JSON.stringify({ bucket: 'uploads', key: 'inventory/a.csv', etag: 'e1' }),
+    );
+    const reports = s3
+      .commandCalls(PutObjectCommand)
+      .map((call) => JSON.parse(String(call.args[0].input.Body)));
+    expect(reports).toEqual([
+      expect.objectContaining({
+        status: 'handed_off',
+        executionArn: 'arn:exec',
+        detail: expect.stringContaining('the whole file is imported by Step Functions'),
+      }),
+    ]);
+    expect(dynamoDb.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+    expect(metrics.mock.calls.filter(([name]) => name === 'ImportsHandedOff')).toHaveLength(1);
   });
 
   it('refuses an event that is not an S3 notification, reading nothing', async () => {

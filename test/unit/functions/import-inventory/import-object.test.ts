@@ -64,7 +64,7 @@ function run(key = 'inventory/stock list.csv', remainingTimeMs = () => 600_000) 
 }
 
 const reportOf = (result: ImportObjectResult) =>
-  result.outcome === 'superseded' ? undefined : result.report;
+  result.outcome === 'superseded' || result.outcome === 'handed_off' ? undefined : result.report;
 const errorOf = (result: ImportObjectResult) =>
   result.outcome === 'write_failed' ? result.error : undefined;
 
@@ -260,7 +260,7 @@ describe('importInventoryObject', () => {
     });
   });
 
-  it('refuses up front a file that cannot finish in the time left', async () => {
+  it('without a workflow, refuses up front a file that cannot finish in the time left', async () => {
     // Prepare: 100 rows at 1000 rows/s need 100 ms; 10 s margin + 50 ms left.
     serve(`store,item,count\n${'s1,a,1\n'.repeat(100)}`);
 
@@ -274,7 +274,7 @@ describe('importInventoryObject', () => {
     expect(dynamoMock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
   });
 
-  it('stops cleanly when time runs short mid-import, reporting the rows written so far', async () => {
+  it('without a workflow, stops cleanly when time runs short mid-import, reporting the rows written so far', async () => {
     // Prepare: plenty of time for the check, then too little after the first writes.
     serve(`store,item,count\n${Array.from({ length: 2000 }, (_, i) => `s1,i${i},1`).join('\n')}\n`);
     let asked = 0;
@@ -296,6 +296,75 @@ describe('importInventoryObject', () => {
       lastLine: 251,
     });
     expect(writtenItems()).toHaveLength(250);
+  });
+
+  describe('out of time, with a workflow to hand off to', () => {
+    const handedOff = {
+      handedOff: true,
+      executionArn: 'arn:exec',
+      alreadyStarted: false,
+      reason: 'time',
+    } as const;
+    function runWithHandOff(remainingTimeMs: () => number) {
+      const handOffs: { source: unknown; detail: string }[] = [];
+      const result = importInventoryObject({
+        s3,
+        dynamoDb,
+        config,
+        bucket: 'uploads',
+        key: 'inventory/x.csv',
+        remainingTimeMs,
+        now: clock,
+        handOffForTime: async (source, detail) => {
+          handOffs.push({ source, detail });
+          return handedOff;
+        },
+        writerOverrides: { sleep: async () => {} },
+      });
+      return { result, handOffs };
+    }
+
+    it('hands the file off when the check pass predicts it will not fit', async () => {
+      // Prepare: 100 rows at 1000 rows/s need 100 ms; 10 s margin + 50 ms left.
+      serve(`store,item,count\n${'s1,a,1\n'.repeat(100)}`);
+
+      // Act
+      const { result, handOffs } = runWithHandOff(() => 10_050);
+
+      // Assess
+      expect(await result).toEqual({ outcome: 'handed_off', handOff: handedOff });
+      expect(handOffs).toEqual([
+        {
+          source: { bucket: 'uploads', key: 'inventory/x.csv', etag: 'etag-1' },
+          detail: expect.stringContaining('about 100 rows need'),
+        },
+      ]);
+      expect(dynamoMock.commandCalls(BatchWriteItemCommand)).toHaveLength(0);
+      expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    });
+
+    it('hands the whole file off when time runs short mid-import, saying how much is redone', async () => {
+      // Prepare: plenty of time for the check, then too little after the first writes.
+      serve(`store,item,count\n${Array.from({ length: 2000 }, (_, i) => `s1,i${i},1`).join('\n')}\n`);
+      let asked = 0;
+      const remaining = () => {
+        asked += 1;
+        return dynamoMock.commandCalls(BatchWriteItemCommand).length > 0 ? 1000 : 600_000 + asked;
+      };
+
+      // Act
+      const { result, handOffs } = runWithHandOff(remaining);
+
+      // Assess
+      expect(await result).toEqual({ outcome: 'handed_off', handOff: handedOff });
+      expect(handOffs).toHaveLength(1);
+      expect(handOffs[0]?.detail).toBe(
+        'stopped before the Lambda timeout; rows up to line 251 (250 rows) are imported',
+      );
+      expect(writtenItems()).toHaveLength(250);
+      // No `failed` report: the hand-off writes the `handed_off` one.
+      expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    });
   });
 
   it('reports a permanent write error as failed and hands the error back for rethrowing', async () => {
