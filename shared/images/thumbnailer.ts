@@ -12,7 +12,7 @@ import {
   storedSequencer,
   thumbnailMetadata,
 } from './objects.ts';
-import { type RenderedImage, ThumbnailRenderer } from './render.ts';
+import { type RenderedImage, type RenderedThumbnail, ThumbnailRenderer } from './render.ts';
 import type { ImageReport, RecordOutcome, SourceReference } from './report.ts';
 import { isNewerThan } from './sequencer.ts';
 import { abandon, discard, readBody } from './source-body.ts';
@@ -193,13 +193,27 @@ export class ImageThumbnailer {
     return { current: true, ...opened };
   }
 
-  /** A sequencer of a later event of this key, found on one of its thumbnails: this event is stale. */
+  /**
+   * A sequencer of a later event of this key, read from ONE thumbnail: the widest, which
+   * #publish writes last, after every other width has been written with the same metadata.
+   *
+   * - The widest carries sequencer S: the event S wrote every width (or a later event
+   *   overwrote some since), so an event older than S is stale, as with a HEAD per width.
+   * - A newer event crashed after writing some widths but not the widest: this older event
+   *   is not skipped. It renders the source as it is NOW (GetObject without a version id),
+   *   so the thumbnails it writes show the newest image anyway; only their sequencer goes
+   *   back to this event's. The crashed event failed, so it is retried, finds this older
+   *   sequencer on the widest and writes every width again with its own.
+   * So one HEAD instead of one per width loses no upload, and keeps the image right.
+   */
   async #newerSequencer(key: string, sequencer: string | undefined): Promise<string | undefined> {
-    const targets = this.#config.widths.map((width) => thumbnailKeyFor(key, width, this.#config.format));
-    const stored = await Promise.all(
-      targets.map((target) => storedSequencer(this.#s3, this.#config.thumbnailsBucket, target)),
-    );
-    return stored.find((candidate) => isNewerThan(candidate, sequencer));
+    const lastWritten = thumbnailKeyFor(key, this.#widestWidth(), this.#config.format);
+    const stored = await storedSequencer(this.#s3, this.#config.thumbnailsBucket, lastWritten);
+    return isNewerThan(stored, sequencer) ? stored : undefined;
+  }
+
+  #widestWidth(): number {
+    return Math.max(...this.#config.widths);
   }
 
   /** Reads the source within the byte limit and renders it; a rejection is returned, not thrown. */
@@ -239,15 +253,20 @@ export class ImageThumbnailer {
     const { key } = event;
     const bucket = this.#config.thumbnailsBucket;
     const metadata = thumbnailMetadata(source, event.sequencer);
-    const written = await Promise.all(
-      rendered.thumbnails.map((thumbnail) =>
-        putThumbnail(
-          this.#s3,
-          { bucket, key: thumbnailKeyFor(key, thumbnail.requestedWidth, thumbnail.format), metadata },
-          thumbnail,
-        ),
-      ),
-    );
+    const write = (thumbnail: RenderedThumbnail) =>
+      putThumbnail(
+        this.#s3,
+        { bucket, key: thumbnailKeyFor(key, thumbnail.requestedWidth, thumbnail.format), metadata },
+        thumbnail,
+      );
+    // The widest goes last, once the others are written: #newerSequencer reads only it. That
+    // costs the latency of the narrower (small) PUTs, and saves a HEAD per other width.
+    // Widths are sorted (config.ts), so the report still lists them narrowest first.
+    const widest = this.#widestWidth();
+    const isWidest = (thumbnail: RenderedThumbnail) => thumbnail.requestedWidth === widest;
+    const earlier = await Promise.all(rendered.thumbnails.filter((t) => !isWidest(t)).map(write));
+    const last = await Promise.all(rendered.thumbnails.filter(isWidest).map(write));
+    const written = [...earlier, ...last];
     await this.#writeReport(key, {
       source,
       status: 'processed',
@@ -278,7 +297,7 @@ export class ImageThumbnailer {
 
   /** A rejection when the widest thumbnail's key would not fit S3's key limit. */
   #keyTooLong(key: string): ImageRejectedError | undefined {
-    const widest = thumbnailKeyFor(key, Math.max(...this.#config.widths), this.#config.format);
+    const widest = thumbnailKeyFor(key, this.#widestWidth(), this.#config.format);
     if (fitsS3KeyLimit(widest)) return undefined;
     return new ImageRejectedError(
       'key_too_long',
