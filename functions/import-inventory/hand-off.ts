@@ -3,7 +3,12 @@ import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { isMissingSource, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
-import { type ImportSource, type InventoryImportReport, putImportReport } from '#shared/inventory/report.ts';
+import {
+  type ImportSource,
+  type InventoryImportReport,
+  nothingCounted,
+  putImportReport,
+} from '#shared/inventory/report.ts';
 import type { HandOffConfig } from './config.ts';
 
 /** User metadata (`x-amz-meta-import-mode`) that sends one object to the workflow whatever its size. */
@@ -127,14 +132,7 @@ export async function startLargeImport(options: StartLargeImportOptions): Promis
     source,
     status: 'handed_off',
     detail: options.detail,
-    rowsRead: 0,
-    rowsImported: 0,
-    rowsRejected: 0,
-    duplicates: 0,
-    errors: [],
-    errorsTotal: 0,
-    errorsTruncated: false,
-    ignoredColumns: [],
+    ...nothingCounted(),
     executionArn,
     startedAt: now,
     finishedAt: now,

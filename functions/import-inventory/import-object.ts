@@ -13,6 +13,7 @@ import { checkInventoryFile, importInventoryRows } from '#shared/inventory/impor
 import {
   type ImportSource,
   type InventoryImportReport,
+  nothingCounted,
   putImportReport,
   RowErrorLog,
 } from '#shared/inventory/report.ts';
@@ -130,11 +131,7 @@ class ObjectImport {
   async finish(fields: ReportFields): Promise<InventoryImportReport> {
     const report: InventoryImportReport = {
       source: this.source,
-      rowsRead: 0,
-      rowsImported: 0,
-      rowsRejected: 0,
-      duplicates: 0,
-      ignoredColumns: [],
+      ...nothingCounted(),
       ...fields,
       ...this.errors.toReport(),
       startedAt: this.startedAt,

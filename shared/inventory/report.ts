@@ -107,6 +107,30 @@ export const inventoryImportReportSchema = z.object({
 });
 export type InventoryImportReport = z.infer<typeof inventoryImportReportSchema>;
 
+/** The counts of a report before any row is read (a rejection, a hand-off), fresh each time. */
+export function nothingCounted(): Pick<
+  InventoryImportReport,
+  | 'rowsRead'
+  | 'rowsImported'
+  | 'rowsRejected'
+  | 'duplicates'
+  | 'errors'
+  | 'errorsTotal'
+  | 'errorsTruncated'
+  | 'ignoredColumns'
+> {
+  return {
+    rowsRead: 0,
+    rowsImported: 0,
+    rowsRejected: 0,
+    duplicates: 0,
+    errors: [],
+    errorsTotal: 0,
+    errorsTruncated: false,
+    ignoredColumns: [],
+  };
+}
+
 /** Row errors for a report: every error is counted, the first `limit` are kept. */
 export class RowErrorLog {
   readonly #limit: number;

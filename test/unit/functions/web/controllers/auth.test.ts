@@ -1,37 +1,16 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLIENT_ID,
-  cookiesAfter,
-  cookiesSetBy,
-  type FakeProvider,
-  startFakeProvider,
-  USERS,
-} from '../auth/fake-provider.ts';
+import { describe, expect, it } from 'vitest';
+import { CLIENT_ID, cookiesAfter, cookiesSetBy, startFakeProvider, USERS } from '../auth/fake-provider.ts';
+import { useFakeProvider } from '../auth/signed-in-handler.ts';
 import { type Captured, call, DASHBOARD_ORIGIN, httpEvent, makeHandler } from '../helpers.ts';
 
-let provider: FakeProvider;
-
-beforeAll(async () => {
-  provider = await startFakeProvider();
-});
-
-afterAll(async () => {
-  await provider.close();
-});
-
-function signedInHandler() {
-  const made = makeHandler({ config: { auth: provider.authConfig } });
-  mockClient(made.clients.documentClient).on(ScanCommand).resolves({ Items: [] });
-  return made;
-}
+const fake = useFakeProvider();
+const { signedInHandler } = fake;
 
 /** Plays the provider's login page: the user signs in and is sent back with a code. */
 async function signInThroughProvider(handler: ReturnType<typeof makeHandler>['handler'], returnTo: string) {
   const login = await call(handler, httpEvent('GET', `/auth/login?returnTo=${encodeURIComponent(returnTo)}`));
   const authorize = new URL(login.headers.location ?? '');
-  const code = provider.issueCode(USERS.manager, {
+  const code = fake.provider().issueCode(USERS.manager, {
     nonce: authorize.searchParams.get('nonce') ?? '',
     codeChallenge: authorize.searchParams.get('code_challenge') ?? '',
     redirectUri: authorize.searchParams.get('redirect_uri') ?? '',
@@ -55,7 +34,7 @@ describe('GET /auth/login', () => {
     // Assess
     expect(response.statusCode).toBe(302);
     const location = new URL(response.headers.location ?? '');
-    expect(`${location.origin}${location.pathname}`).toBe(`${provider.issuer}/authorize`);
+    expect(`${location.origin}${location.pathname}`).toBe(`${fake.provider().issuer}/authorize`);
     expect(Object.fromEntries(location.searchParams)).toMatchObject({
       client_id: CLIENT_ID,
       response_type: 'code',
@@ -112,7 +91,7 @@ describe('GET /auth/callback', () => {
     }
     expect(cookies.get('stockroom_signin')?.attributes).toContain('Max-Age=0');
     for (const cookie of callback.cookies ?? []) expect(Buffer.byteLength(cookie)).toBeLessThan(4096);
-    const exchange = provider.tokenRequests.at(-1);
+    const exchange = fake.provider().tokenRequests.at(-1);
     expect(exchange?.get('grant_type')).toBe('authorization_code');
     expect(exchange?.get('code_verifier')).toMatch(/^[\w-]{43,}$/);
     expect(dashboard.statusCode).toBe(200);
@@ -158,7 +137,7 @@ describe('POST /auth/logout', () => {
   it('revokes the refresh token, clears the session and ends the provider’s session', async () => {
     // Prepare
     const { handler } = signedInHandler();
-    const session = provider.sessionCookies(USERS.viewer);
+    const session = fake.provider().sessionCookies(USERS.viewer);
     const refreshToken = session[2]?.split('=')[1];
 
     // Act
@@ -167,10 +146,10 @@ describe('POST /auth/logout', () => {
     // Assess
     expect(response.statusCode).toBe(302);
     const location = new URL(response.headers.location ?? '');
-    expect(`${location.origin}${location.pathname}`).toBe(`${provider.issuer}/session/end`);
+    expect(`${location.origin}${location.pathname}`).toBe(`${fake.provider().issuer}/session/end`);
     expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${DASHBOARD_ORIGIN}/`);
     expect(location.searchParams.get('id_token_hint')).toBe(session[0]?.split('=')[1]);
-    expect(provider.revoked).toContain(refreshToken);
+    expect(fake.provider().revoked).toContain(refreshToken);
     const cookies = cookiesSetBy(response);
     for (const name of ['stockroom_id', 'stockroom_access', 'stockroom_refresh']) {
       expect(cookies.get(name)?.attributes).toContain('Max-Age=0');

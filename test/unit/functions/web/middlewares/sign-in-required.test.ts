@@ -2,30 +2,18 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OPEN_ACCESS } from '../../../../../functions/web/auth/access.ts';
 import type { SignIn } from '../../../../../functions/web/auth/sign-in.ts';
 import type { HttpEvent, HttpResponse } from '../../../../../functions/web/http-event.ts';
 import { signInRequired } from '../../../../../functions/web/middlewares/sign-in-required.ts';
 import { HttpProblemError } from '../../../../../functions/web/problem.ts';
-import { type FakeProvider, startFakeProvider, USERS } from '../auth/fake-provider.ts';
+import { USERS } from '../auth/fake-provider.ts';
+import { useFakeProvider } from '../auth/signed-in-handler.ts';
 import { call, httpEvent, lambdaContext, makeHandler } from '../helpers.ts';
 
-let provider: FakeProvider;
-
-beforeAll(async () => {
-  provider = await startFakeProvider();
-});
-
-afterAll(async () => {
-  await provider.close();
-});
-
-function signedInHandler() {
-  const made = makeHandler({ config: { auth: provider.authConfig } });
-  mockClient(made.clients.documentClient).on(ScanCommand).resolves({ Items: [] });
-  return made;
-}
+const fake = useFakeProvider();
+const { signedInHandler } = fake;
 
 const uploadRequest = (cookies: string[]) =>
   httpEvent('POST', '/api/uploads', {
@@ -38,7 +26,7 @@ describe('the roles', () => {
   it('let a viewer read but not upload: no upload forms, and 403 from POST /api/uploads', async () => {
     // Prepare
     const { handler } = signedInHandler();
-    const viewer = provider.sessionCookies(USERS.viewer);
+    const viewer = fake.provider().sessionCookies(USERS.viewer);
 
     // Act
     const page = await call(handler, httpEvent('GET', '/', { cookies: viewer }));
@@ -56,7 +44,7 @@ describe('the roles', () => {
     const { handler } = signedInHandler();
 
     // Act
-    const upload = await call(handler, uploadRequest(provider.sessionCookies(USERS.manager)));
+    const upload = await call(handler, uploadRequest(fake.provider().sessionCookies(USERS.manager)));
 
     // Assess
     expect(upload.statusCode).toBe(200);
@@ -66,7 +54,7 @@ describe('the roles', () => {
   it('give a signed-in user in no group a 403 page that says so, and 403 on the API', async () => {
     // Prepare
     const { handler } = signedInHandler();
-    const nobody = provider.sessionCookies(USERS.nobody);
+    const nobody = fake.provider().sessionCookies(USERS.nobody);
 
     // Act
     const page = await call(handler, httpEvent('GET', '/', { cookies: nobody }));
@@ -91,7 +79,7 @@ describe('the roles', () => {
     // Act
     const signedIn = await call(
       handler,
-      httpEvent('GET', '/', { cookies: provider.sessionCookies(USERS.manager) }),
+      httpEvent('GET', '/', { cookies: fake.provider().sessionCookies(USERS.manager) }),
     );
     const signInOff = await call(open.handler, httpEvent('GET', '/'));
 
