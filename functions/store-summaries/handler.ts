@@ -9,7 +9,6 @@ import { refreshStoreSummaries } from './summaries.ts';
 
 const env = parseEnvironment(
   z.object({
-    INVENTORY_TABLE: z.string().min(1),
     STORE_SUMMARIES_TABLE: z.string().min(1),
   }),
 );
@@ -20,7 +19,6 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .handler((event) =>
     refreshStoreSummaries(event.Records ?? [], {
       documentClient: dynamoDbDocumentClient(),
-      inventoryTable: env.INVENTORY_TABLE,
       storeSummariesTable: env.STORE_SUMMARIES_TABLE,
       logger,
     }),

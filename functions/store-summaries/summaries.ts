@@ -1,69 +1,122 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBMarshalled } from '@aws-lambda-powertools/parser/helpers/dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { z } from 'zod';
 import {
-  type StoreSummary,
-  saveStoreSummary,
-  summariseStore,
+  addItemChange,
+  addToStoreSummary,
+  appliedSequenceOf,
+  NO_CHANGE,
+  paddedSequence,
+  type SequencedChange,
 } from '#shared/inventory/store-summaries-table.ts';
-import { queryStoreItems } from '#shared/inventory/table.ts';
+import { type InventoryItem, inventoryItemFrom } from '#shared/inventory/table.ts';
 
 export type SummaryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface SummaryDependencies {
   documentClient: DynamoDBDocumentClient;
-  inventoryTable: string;
   storeSummariesTable: string;
   logger: SummaryLogger;
   now?: () => Date;
-  /** How many stores are recomputed at once. */
+  /** How many stores are updated at once. */
   concurrency?: number;
 }
 
-/** A store's summary could not be recomputed; its records go back to the stream. */
+/** A store's summary could not be updated; its records go back to the stream. */
 export class StoreSummaryRefreshError extends Error {
   override name = 'StoreSummaryRefreshError';
 }
 
+/** One stream record, reduced to what a summary needs. */
+export interface ItemWrite {
+  /** The sequence number padded for comparison (see paddedSequence). */
+  sequence: string;
+  /** As the record carries it: the batch item failure's identifier. */
+  sequenceNumber: string;
+  before?: InventoryItem;
+  after?: InventoryItem;
+}
+
+/** What one batch did to each store, and what was done with it. */
+export interface StoreOutcome {
+  store: string;
+  /** Records applied now. */
+  applied: number;
+  /** Records skipped because an earlier delivery had applied them. */
+  duplicates: number;
+}
+
+const itemImage = DynamoDBMarshalled(z.record(z.string(), z.unknown()));
+
+function itemOf(image: Record<string, AttributeValue> | undefined): InventoryItem | undefined {
+  if (!image) return undefined;
+  const parsed = itemImage.safeParse(image);
+  return parsed.success ? inventoryItemFrom(parsed.data) : undefined;
+}
+
 /**
- * Groups a batch's records by the store they touched, keeping the sequence numbers so that
- * a failed store can report exactly its records. A record without a store key cannot be
- * attributed (and would fail the same way on every retry), so it is logged and skipped.
+ * Groups a batch's records by store, each store's writes oldest first (by sequence number:
+ * a batch's order is not relied on). A record without a store key or sequence number cannot
+ * be attributed (and would fail the same way on every retry), so it is logged and skipped.
  */
-export function recordsByStore(records: DynamoDBRecord[], logger?: SummaryLogger): Map<string, string[]> {
-  const stores = new Map<string, string[]>();
+export function writesByStore(records: DynamoDBRecord[], logger?: SummaryLogger): Map<string, ItemWrite[]> {
+  const stores = new Map<string, ItemWrite[]>();
   for (const record of records) {
     const store = record.dynamodb?.Keys?.store?.S;
     const sequenceNumber = record.dynamodb?.SequenceNumber;
-    if (store === undefined || sequenceNumber === undefined) {
+    if (store === undefined || sequenceNumber === undefined || !/^\d{1,40}$/.test(sequenceNumber)) {
       logger?.warn('stream record without a store key or sequence number; skipped', {
         eventId: record.eventID,
       });
       continue;
     }
-    const sequenceNumbers = stores.get(store) ?? [];
-    sequenceNumbers.push(sequenceNumber);
-    stores.set(store, sequenceNumbers);
+    const writes = stores.get(store) ?? [];
+    writes.push({
+      sequence: paddedSequence(sequenceNumber),
+      sequenceNumber,
+      before: itemOf(record.dynamodb?.OldImage),
+      after: itemOf(record.dynamodb?.NewImage),
+    });
+    stores.set(store, writes);
   }
+  for (const writes of stores.values()) writes.sort((a, b) => (a.sequence < b.sequence ? -1 : 1));
   return stores;
 }
 
+function sequencedChange(writes: ItemWrite[], at: string): SequencedChange {
+  let change = NO_CHANGE;
+  for (const write of writes) change = addItemChange(change, write.before, write.after);
+  return {
+    change,
+    firstSequence: writes[0]?.sequence ?? '',
+    lastSequence: writes.at(-1)?.sequence ?? '',
+    at,
+  };
+}
+
 /**
- * Reads the store's whole partition and summarises it. The read is strongly consistent, so
- * the summary reflects at least every write that produced the stream records being handled.
- * Returns undefined when the store has no items left.
+ * Adds a store's writes to its summary. The first attempt assumes none was applied before
+ * (the usual case: one conditional UpdateItem). If the condition fails, the summary's
+ * newest applied sequence number is read and only newer writes are added: a redelivered
+ * or bisected batch adds each write once. A few attempts cover a concurrent update.
  */
-export async function computeStoreSummary(
-  documentClient: DynamoDBDocumentClient,
-  inventoryTable: string,
-  store: string,
-  computedAt: string,
-): Promise<StoreSummary | undefined> {
-  const items = await queryStoreItems(documentClient, inventoryTable, store, {
-    consistentRead: true,
-    withSource: false,
-  });
-  return summariseStore(store, items, computedAt);
+async function applyStoreWrites(store: string, writes: ItemWrite[], dependencies: SummaryDependencies) {
+  const { documentClient, storeSummariesTable } = dependencies;
+  const now = dependencies.now ?? (() => new Date());
+  let pending = writes;
+  for (let attempt = 1; attempt <= 4; attempt += 1) {
+    if (pending.length === 0) break;
+    const change = sequencedChange(pending, now().toISOString());
+    if (await addToStoreSummary(documentClient, storeSummariesTable, store, change)) {
+      return { store, applied: pending.length, duplicates: writes.length - pending.length };
+    }
+    const applied = (await appliedSequenceOf(documentClient, storeSummariesTable, store)) ?? '';
+    pending = writes.filter((write) => write.sequence > applied);
+  }
+  if (pending.length === 0) return { store, applied: 0, duplicates: writes.length };
+  throw new Error('the summary kept changing while this batch was applied');
 }
 
 async function inPool<T>(values: T[], concurrency: number, work: (value: T) => Promise<void>): Promise<void> {
@@ -79,33 +132,37 @@ async function inPool<T>(values: T[], concurrency: number, work: (value: T) => P
 }
 
 /**
- * Recomputes the summary of every store a batch touched. Recomputing (rather than adding
- * deltas) is idempotent and self-healing under at-least-once, out-of-order delivery. A store
- * whose recompute fails reports all its records as batch item failures; Lambda then retries
- * from the lowest failed sequence number
+ * Updates the summary of every store a batch touched by the change its records made: one
+ * write per store per batch, whatever the store's size. A store whose update failed
+ * reports all its records as batch item failures; Lambda then retries from the lowest
+ * failed sequence number, and records of other stores it delivers again are recognised by
+ * their sequence numbers and not added twice
  * (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html).
  */
 export async function refreshStoreSummaries(
   records: DynamoDBRecord[],
   dependencies: SummaryDependencies,
 ): Promise<DynamoDBBatchResponse> {
-  const { documentClient, inventoryTable, storeSummariesTable, logger } = dependencies;
-  const now = dependencies.now ?? (() => new Date());
-  const stores = recordsByStore(records, logger);
+  const { logger } = dependencies;
+  const stores = writesByStore(records, logger);
   const failed: string[] = [];
-  await inPool([...stores.keys()], dependencies.concurrency ?? 8, async (store) => {
+  const outcomes: StoreOutcome[] = [];
+  await inPool([...stores.entries()], dependencies.concurrency ?? 8, async ([store, writes]) => {
     try {
-      const computedAt = now().toISOString();
-      const summary = await computeStoreSummary(documentClient, inventoryTable, store, computedAt);
-      const written = await saveStoreSummary(documentClient, storeSummariesTable, store, summary, computedAt);
-      if (!written) logger.info('a newer summary was already stored', { store });
+      outcomes.push(await applyStoreWrites(store, writes, dependencies));
     } catch (cause) {
-      const error = new StoreSummaryRefreshError(`could not refresh the summary of store ${store}`, {
-        cause,
-      });
-      logger.error('store summary refresh failed', { store, error });
-      failed.push(...(stores.get(store) ?? []));
+      const error = new StoreSummaryRefreshError(`could not update the summary of store ${store}`, { cause });
+      logger.error('store summary update failed', { store, error });
+      failed.push(...writes.map((write) => write.sequenceNumber));
     }
   });
+  const duplicates = outcomes.reduce((sum, outcome) => sum + outcome.duplicates, 0);
+  if (duplicates > 0) {
+    // Only after a retry or a bisect: worth a line, with the stores it concerned.
+    logger.info('records already applied by an earlier delivery were skipped', {
+      duplicates,
+      stores: outcomes.filter((outcome) => outcome.duplicates > 0).map((outcome) => outcome.store),
+    });
+  }
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }

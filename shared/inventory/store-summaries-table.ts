@@ -1,24 +1,32 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { isOutOfStock } from '#shared/stock/status.ts';
 import type { InventoryItem } from './table.ts';
 
 /**
- * The store summaries table (key `store`), owned here: one item per store, written by the
+ * The store summaries table (key `store`), owned here: one item per store, kept by the
  * storeSummaries function from the Inventory table's stream and read by the dashboard, so
- * that no page scans the inventory. `computedAt` orders concurrent recomputes: a summary
- * is only replaced by one computed later.
+ * that no page scans the inventory.
+ *
+ * A summary is kept by adding each stream record's change (new image minus old image) to
+ * it. `appliedSequence` is the stream sequence number of the newest record applied, padded
+ * to 40 digits so that DynamoDB compares it as a number: a write is conditional on every
+ * record it adds being newer, so a redelivered record is never counted twice. A store whose
+ * items are all gone keeps its summary (itemCount 0, hidden from the dashboard): the
+ * sequence number must outlive its items.
  */
 export const storeSummarySchema = z.object({
   store: z.string().min(1),
   itemCount: z.number().int().nonnegative(),
   totalUnits: z.number().nonnegative(),
   outOfStockCount: z.number().int().nonnegative(),
-  /** The newest `updatedAt` among the store's items, if any item has one. */
+  /** The newest `updatedAt` among the items written by the changes applied, if any. */
   lastUpdatedAt: z.string().optional(),
-  /** When the recompute started reading the store's partition (ISO 8601, UTC). */
+  /** When the summary last changed (ISO 8601, UTC). */
   computedAt: z.string(),
+  /** The newest stream record applied (40 digits); absent on a summary no stream wrote. */
+  appliedSequence: z.string().optional(),
 });
 
 export type StoreSummary = z.infer<typeof storeSummarySchema>;
@@ -52,7 +60,8 @@ export function summariseStore(
 
 /**
  * Every store's summary, sorted by store: a paged Scan of the small summaries table (one
- * item per store), never of the inventory table. Malformed items are skipped.
+ * item per store), never of the inventory table. Malformed items and stores with no items
+ * left are skipped.
  */
 export async function listStoreSummaries(
   documentClient: DynamoDBDocumentClient,
@@ -62,46 +71,116 @@ export async function listStoreSummaries(
   for await (const page of paginateScan({ client: documentClient }, { TableName: storeSummariesTable })) {
     for (const item of page.Items ?? []) {
       const parsed = storeSummarySchema.safeParse(item);
-      if (parsed.success) summaries.push(parsed.data);
+      if (parsed.success && parsed.data.itemCount > 0) summaries.push(parsed.data);
     }
   }
   return summaries.sort((a, b) => (a.store < b.store ? -1 : a.store > b.store ? 1 : 0));
 }
 
+/** What a set of item changes adds to a store's summary (each figure may be negative). */
+export interface SummaryChange {
+  itemCount: number;
+  totalUnits: number;
+  outOfStockCount: number;
+  /** The newest `updatedAt` among the items as written, if any. */
+  lastUpdatedAt?: string;
+}
+
+const contribution = (item: InventoryItem | undefined) =>
+  item
+    ? { itemCount: 1, totalUnits: Math.max(0, item.count), outOfStockCount: isOutOfStock(item.count) ? 1 : 0 }
+    : { itemCount: 0, totalUnits: 0, outOfStockCount: 0 };
+
 /**
- * Writes (or, for an emptied store, deletes) a summary unless a summary computed later is
- * already stored. Returns false when a newer summary won.
- *
- * Lambda processes a partition key's stream records in order, one batch at a time, so two
- * recomputes of one store rarely overlap; if they do (a retry racing a newer batch after a
- * shard split), the condition keeps the newer one. The residual case — a stale recompute
- * recreating a summary just deleted for an emptied store — heals on the store's next write.
+ * Adds one item's write (before → after; undefined where the item did not exist) to a
+ * change. Counted exactly as summariseStore counts a whole store, so that the sum of a
+ * store's changes equals a recount of it.
  */
-export async function saveStoreSummary(
+export function addItemChange(
+  change: SummaryChange,
+  before: InventoryItem | undefined,
+  after: InventoryItem | undefined,
+): SummaryChange {
+  const [was, is] = [contribution(before), contribution(after)];
+  const updatedAt = after?.updatedAt;
+  return {
+    itemCount: change.itemCount + is.itemCount - was.itemCount,
+    totalUnits: change.totalUnits + is.totalUnits - was.totalUnits,
+    outOfStockCount: change.outOfStockCount + is.outOfStockCount - was.outOfStockCount,
+    ...(updatedAt && (!change.lastUpdatedAt || updatedAt > change.lastUpdatedAt)
+      ? { lastUpdatedAt: updatedAt }
+      : change.lastUpdatedAt
+        ? { lastUpdatedAt: change.lastUpdatedAt }
+        : {}),
+  };
+}
+
+export const NO_CHANGE: SummaryChange = { itemCount: 0, totalUnits: 0, outOfStockCount: 0 };
+
+/** A stream sequence number (up to 40 digits) in the form summaries store and compare. */
+export function paddedSequence(sequenceNumber: string): string {
+  if (!/^\d{1,40}$/.test(sequenceNumber)) throw new Error(`not a stream sequence number: ${sequenceNumber}`);
+  return sequenceNumber.padStart(40, '0');
+}
+
+export interface SequencedChange {
+  change: SummaryChange;
+  /** The oldest and newest records the change is made of (padded, see paddedSequence). */
+  firstSequence: string;
+  lastSequence: string;
+  at: string;
+}
+
+/**
+ * Adds a change to a store's summary in one conditional UpdateItem: only if every record
+ * it is made of is newer than the newest record already applied. Returns false when that
+ * condition failed (some of the records were applied before: read appliedSequenceOf and
+ * apply only the newer ones).
+ */
+export async function addToStoreSummary(
   documentClient: DynamoDBDocumentClient,
   storeSummariesTable: string,
   store: string,
-  summary: StoreSummary | undefined,
-  computedAt: string,
+  { change, firstSequence, lastSequence, at }: SequencedChange,
 ): Promise<boolean> {
-  const condition = {
-    ConditionExpression: 'attribute_not_exists(#store) OR computedAt < :computedAt',
-    ExpressionAttributeNames: { '#store': 'store' },
-    ExpressionAttributeValues: { ':computedAt': computedAt },
-  };
   try {
-    if (summary) {
-      await documentClient.send(
-        new PutCommand({ TableName: storeSummariesTable, Item: summary, ...condition }),
-      );
-    } else {
-      await documentClient.send(
-        new DeleteCommand({ TableName: storeSummariesTable, Key: { store }, ...condition }),
-      );
-    }
+    await documentClient.send(
+      new UpdateCommand({
+        TableName: storeSummariesTable,
+        Key: { store },
+        UpdateExpression: `ADD itemCount :items, totalUnits :units, outOfStockCount :out SET appliedSequence = :last, computedAt = :at${change.lastUpdatedAt ? ', lastUpdatedAt = :updated' : ''}`,
+        ConditionExpression: 'attribute_not_exists(appliedSequence) OR appliedSequence < :first',
+        ExpressionAttributeValues: {
+          ':items': change.itemCount,
+          ':units': change.totalUnits,
+          ':out': change.outOfStockCount,
+          ':first': firstSequence,
+          ':last': lastSequence,
+          ':at': at,
+          ...(change.lastUpdatedAt ? { ':updated': change.lastUpdatedAt } : {}),
+        },
+      }),
+    );
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/** The newest stream record applied to a store's summary (strongly consistent read). */
+export async function appliedSequenceOf(
+  documentClient: DynamoDBDocumentClient,
+  storeSummariesTable: string,
+  store: string,
+): Promise<string | undefined> {
+  const { Item } = await documentClient.send(
+    new GetCommand({
+      TableName: storeSummariesTable,
+      Key: { store },
+      ConsistentRead: true,
+      ProjectionExpression: 'appliedSequence',
+    }),
+  );
+  return typeof Item?.appliedSequence === 'string' ? Item.appliedSequence : undefined;
 }

@@ -110,11 +110,8 @@ const expected: Record<string, Grants> = {
   StoreSummaries: {
     ...X_RAY,
     ...STREAM,
-    'DynamoDB Query of a store (paginateQuery)': ['dynamodb:Query InventoryTable'],
-    'DynamoDB PutItem / DeleteItem of a summary': [
-      'dynamodb:PutItem StoreSummariesTable',
-      'dynamodb:DeleteItem StoreSummariesTable',
-    ],
+    'DynamoDB UpdateItem of a summary (addToStoreSummary)': ['dynamodb:UpdateItem StoreSummariesTable'],
+    'DynamoDB GetItem of its applied sequence (appliedSequenceOf)': ['dynamodb:GetItem StoreSummariesTable'],
     'the on-failure destination': ['sqs:SendMessage StreamFailuresQueue'],
   },
   LargeImportPlan: {

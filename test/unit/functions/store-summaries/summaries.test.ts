@@ -1,20 +1,33 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { recordsByStore, refreshStoreSummaries } from '../../../../functions/store-summaries/summaries.ts';
+import { refreshStoreSummaries, writesByStore } from '../../../../functions/store-summaries/summaries.ts';
 
-function record(store: string, sequenceNumber: string): DynamoDBRecord {
+// The request each batch makes, against a stubbed client. Whether the summaries come out
+// exact under redelivery, bisects and reordering is tested against DynamoDB Local's real
+// stream in test/integration/store-summaries.test.ts.
+
+type Image = { count: number; updatedAt?: string };
+
+function record(store: string, sequenceNumber: string, before?: Image, after?: Image): DynamoDBRecord {
+  const image = (value: Image) => ({
+    store: { S: store },
+    item: { S: 'x' },
+    count: { N: String(value.count) },
+    ...(value.updatedAt ? { updatedAt: { S: value.updatedAt } } : {}),
+  });
   return {
     eventID: `e-${sequenceNumber}`,
-    eventName: 'MODIFY',
+    eventName: before && after ? 'MODIFY' : after ? 'INSERT' : 'REMOVE',
     eventSource: 'aws:dynamodb',
     dynamodb: {
       Keys: { store: { S: store }, item: { S: 'x' } },
       SequenceNumber: sequenceNumber,
-      ApproximateCreationDateTime: 1_700_000_000,
+      ...(before ? { OldImage: image(before) } : {}),
+      ...(after ? { NewImage: image(after) } : {}),
       StreamViewType: 'NEW_AND_OLD_IMAGES',
     },
   };
@@ -25,115 +38,124 @@ function dependencies() {
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   return {
     documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1', credentials })),
-    inventoryTable: 'inventory',
     storeSummariesTable: 'summaries',
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => new Date('2025-05-05T00:00:00.000Z'),
   };
 }
 
+const padded = (sequence: string) => sequence.padStart(40, '0');
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'applied', $metadata: {} });
+
 describe('store summaries', () => {
-  it('groups records by store and skips records without a store key', () => {
+  it('groups writes by store, oldest first, and skips records without a store key', () => {
     // Prepare
     const keyless: DynamoDBRecord = { eventID: 'k', dynamodb: { SequenceNumber: '9' } };
 
     // Act
-    const stores = recordsByStore([record('a', '1'), record('b', '2'), record('a', '3'), keyless]);
+    const stores = writesByStore([record('a', '30'), record('b', '2'), record('a', '4'), keyless]);
 
     // Assess
-    expect([...stores.entries()]).toEqual([
-      ['a', ['1', '3']],
-      ['b', ['2']],
-    ]);
+    expect([...stores.keys()]).toEqual(['a', 'b']);
+    expect(stores.get('a')?.map((write) => write.sequenceNumber)).toEqual(['4', '30']);
   });
 
-  it('recomputes each touched store once from a paged Query and writes it conditionally', async () => {
+  it("adds each store's change in one conditional UpdateItem and never reads the inventory", async () => {
     // Prepare
     const deps = dependencies();
     const mock = mockClient(deps.documentClient);
-    mock
-      .on(QueryCommand, { ExpressionAttributeValues: { ':store': 'a' } })
-      .resolvesOnce({
-        Items: [
-          { item: 'k', count: 0, updatedAt: '2025-01-01T00:00:00.000Z' },
-          { item: 'l', count: 4, updatedAt: '2025-02-01T00:00:00.000Z' },
-        ],
-        LastEvaluatedKey: { store: 'a', item: 'm' },
-      })
-      .resolvesOnce({ Items: [{ item: 'n', count: 10 }] });
-    mock.on(PutCommand).resolves({});
-
-    // Act
-    const result = await refreshStoreSummaries([record('a', '1'), record('a', '2')], deps);
-
-    // Assess
-    expect(result.batchItemFailures).toEqual([]);
-    const queries = mock.commandCalls(QueryCommand);
-    expect(queries).toHaveLength(2);
-    expect(queries[0]?.args[0].input.ConsistentRead).toBe(true);
-    expect(queries[1]?.args[0].input.ExclusiveStartKey).toEqual({ store: 'a', item: 'm' });
-    const put = mock.commandCalls(PutCommand)[0]?.args[0].input;
-    expect(put?.Item).toEqual({
-      store: 'a',
-      itemCount: 3,
-      totalUnits: 14,
-      outOfStockCount: 1,
-      lastUpdatedAt: '2025-02-01T00:00:00.000Z',
-      computedAt: '2025-05-05T00:00:00.000Z',
-    });
-    expect(put?.ConditionExpression).toBe('attribute_not_exists(#store) OR computedAt < :computedAt');
-  });
-
-  it('deletes the summary of a store that has no items left', async () => {
-    // Prepare
-    const deps = dependencies();
-    const mock = mockClient(deps.documentClient);
-    mock.on(QueryCommand).resolves({ Items: [] });
-    mock.on(DeleteCommand).resolves({});
-
-    // Act
-    const result = await refreshStoreSummaries([record('gone', '1')], deps);
-
-    // Assess
-    expect(result.batchItemFailures).toEqual([]);
-    expect(mock.commandCalls(DeleteCommand)[0]?.args[0].input.Key).toEqual({ store: 'gone' });
-    expect(mock.commandCalls(PutCommand)).toHaveLength(0);
-  });
-
-  it('treats a newer stored summary as success', async () => {
-    // Prepare
-    const deps = dependencies();
-    const mock = mockClient(deps.documentClient);
-    mock.on(QueryCommand).resolves({ Items: [{ item: 'x', count: 1 }] });
-    mock.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'newer', $metadata: {} }));
-
-    // Act
-    const result = await refreshStoreSummaries([record('a', '1')], deps);
-
-    // Assess
-    expect(result.batchItemFailures).toEqual([]);
-  });
-
-  it("reports every record of a store whose recompute failed, and only that store's", async () => {
-    // Prepare
-    const deps = dependencies();
-    const mock = mockClient(deps.documentClient);
-    mock
-      .on(QueryCommand, { ExpressionAttributeValues: { ':store': 'ok' } })
-      .resolves({ Items: [{ item: 'x', count: 1 }] });
-    mock
-      .on(QueryCommand, { ExpressionAttributeValues: { ':store': 'broken' } })
-      .rejects(new Error('ProvisionedThroughputExceededException'));
-    mock.on(PutCommand).resolves({});
+    mock.on(UpdateCommand).resolves({});
 
     // Act
     const result = await refreshStoreSummaries(
-      [record('broken', '10'), record('ok', '11'), record('broken', '12')],
+      [
+        record('a', '1', undefined, { count: 3, updatedAt: '2025-01-01T00:00:00.000Z' }),
+        record('a', '2', { count: 3 }, { count: 0, updatedAt: '2025-02-01T00:00:00.000Z' }),
+        record('a', '3', { count: 5 }),
+      ],
+      deps,
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(mock.commandCalls(QueryCommand)).toHaveLength(0);
+    const updates = mock.commandCalls(UpdateCommand);
+    expect(updates).toHaveLength(1);
+    const input = updates[0]?.args[0].input;
+    expect(input?.Key).toEqual({ store: 'a' });
+    expect(input?.ConditionExpression).toBe(
+      'attribute_not_exists(appliedSequence) OR appliedSequence < :first',
+    );
+    expect(input?.ExpressionAttributeValues).toEqual({
+      ':items': 0, // +1 inserted, −1 removed
+      ':units': -5, // +3, −3, −5
+      ':out': 1,
+      ':first': padded('1'),
+      ':last': padded('3'),
+      ':at': '2025-05-05T00:00:00.000Z',
+      ':updated': '2025-02-01T00:00:00.000Z',
+    });
+  });
+
+  it('after a failed condition, adds only the writes newer than the applied sequence', async () => {
+    // Prepare
+    const deps = dependencies();
+    const mock = mockClient(deps.documentClient);
+    mock.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+    mock.on(GetCommand).resolves({ Item: { appliedSequence: padded('2') } });
+
+    // Act
+    const result = await refreshStoreSummaries(
+      [
+        record('a', '1', undefined, { count: 1 }),
+        record('a', '2', undefined, { count: 2 }),
+        record('a', '3', undefined, { count: 4 }),
+      ],
+      deps,
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(mock.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+    const retried = mock.commandCalls(UpdateCommand)[1]?.args[0].input.ExpressionAttributeValues;
+    expect(retried).toMatchObject({ ':items': 1, ':units': 4, ':first': padded('3'), ':last': padded('3') });
+  });
+
+  it('writes nothing more when every write of a store was applied before', async () => {
+    // Prepare
+    const deps = dependencies();
+    const mock = mockClient(deps.documentClient);
+    mock.on(UpdateCommand).rejects(conditionFailed());
+    mock.on(GetCommand).resolves({ Item: { appliedSequence: padded('9') } });
+
+    // Act
+    const result = await refreshStoreSummaries([record('a', '8', undefined, { count: 1 })], deps);
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(mock.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it("reports every record of a store whose update failed, and only that store's", async () => {
+    // Prepare
+    const deps = dependencies();
+    const mock = mockClient(deps.documentClient);
+    mock.on(UpdateCommand, { Key: { store: 'ok' } }).resolves({});
+    mock
+      .on(UpdateCommand, { Key: { store: 'broken' } })
+      .rejects(new Error('ProvisionedThroughputExceededException'));
+
+    // Act
+    const result = await refreshStoreSummaries(
+      [
+        record('broken', '10', undefined, { count: 1 }),
+        record('ok', '11', undefined, { count: 1 }),
+        record('broken', '12', { count: 1 }),
+      ],
       deps,
     );
 
     // Assess
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '10' }, { itemIdentifier: '12' }]);
-    expect(mock.commandCalls(PutCommand)[0]?.args[0].input.Item?.store).toBe('ok');
   });
 });

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { storeSummarySchema, summariseStore } from '../../../../shared/inventory/store-summaries-table.ts';
+import {
+  addItemChange,
+  NO_CHANGE,
+  paddedSequence,
+  storeSummarySchema,
+  summariseStore,
+} from '../../../../shared/inventory/store-summaries-table.ts';
+import type { InventoryItem } from '../../../../shared/inventory/table.ts';
 
 const COMPUTED_AT = '2025-05-05T00:00:00.000Z';
 
@@ -71,5 +79,73 @@ describe('summariseStore', () => {
 
     // Assess
     expect(summary).toMatchObject({ itemCount: 2, outOfStockCount: 2, totalUnits: 0 });
+  });
+});
+
+describe('addItemChange', () => {
+  it('sums to a recount of the store, whatever the writes (property)', () => {
+    // Prepare: writes to a few items (a count, or undefined for a delete), applied in order.
+    const writes = fc.array(
+      fc.record({
+        item: fc.constantFrom('a', 'b', 'c', 'd'),
+        count: fc.option(fc.integer({ min: -3, max: 50 })),
+      }),
+      { maxLength: 60 },
+    );
+    fc.assert(
+      fc.property(writes, (sequence) => {
+        const items = new Map<string, InventoryItem>();
+        let change = NO_CHANGE;
+
+        // Act
+        for (const { item, count } of sequence) {
+          const before = items.get(item);
+          const after = count === null ? undefined : { item, count };
+          change = addItemChange(change, before, after);
+          if (after) items.set(item, after);
+          else items.delete(item);
+        }
+
+        // Assess
+        const recount = summariseStore('s', items.values(), COMPUTED_AT);
+        expect({
+          itemCount: change.itemCount,
+          totalUnits: change.totalUnits,
+          outOfStockCount: change.outOfStockCount,
+        }).toEqual({
+          itemCount: recount?.itemCount ?? 0,
+          totalUnits: recount?.totalUnits ?? 0,
+          outOfStockCount: recount?.outOfStockCount ?? 0,
+        });
+      }),
+    );
+  });
+
+  it('keeps the newest updatedAt of the items written', () => {
+    // Act
+    const change = [
+      { item: 'a', count: 1, updatedAt: '2025-02-01T00:00:00.000Z' },
+      { item: 'b', count: 1, updatedAt: '2025-01-01T00:00:00.000Z' },
+    ].reduce((sum, item) => addItemChange(sum, undefined, item), NO_CHANGE);
+
+    // Assess
+    expect(change.lastUpdatedAt).toBe('2025-02-01T00:00:00.000Z');
+  });
+});
+
+describe('paddedSequence', () => {
+  it('pads to 40 digits so that text order is number order', () => {
+    // Act
+    const [small, large] = [paddedSequence('999'), paddedSequence('1000')];
+
+    // Assess
+    expect(small).toHaveLength(40);
+    expect(small < large).toBe(true);
+  });
+
+  it('refuses what is not a sequence number', () => {
+    // Act / Assess
+    expect(() => paddedSequence('12a')).toThrow('not a stream sequence number');
+    expect(() => paddedSequence('1'.repeat(41))).toThrow('not a stream sequence number');
   });
 });
