@@ -8,13 +8,14 @@ import { FailureQueues } from './failure-queues.ts';
 import { type LocalFunctions, loadFunctions } from './functions.ts';
 import { httpRoutes, startHttpApi } from './http-api.ts';
 import { type IdentityProvider, LOCAL_CLIENT_ID, startIdentityProvider } from './identity-provider.ts';
+import { terminalLog } from './logs.ts';
 import { StackResources } from './resources.ts';
 import { type S3StandIn, startS3 } from './s3.ts';
 import { type LocalService, type PortName, startTogether, stopAll } from './service.ts';
 import { loadServiceConfig } from './service-config.ts';
 import { createStateMachineRunner, type LocalStateMachineRunner } from './step-functions.ts';
 import { startTriggers } from './triggers.ts';
-import type { Endpoints, LocalCloud, LocalCloudOptions, SnsOutboxEntry } from './types.ts';
+import type { Endpoints, LocalCloud, LocalCloudOptions } from './types.ts';
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
@@ -43,7 +44,16 @@ type Setting = ReturnType<typeof settingOf>;
 function settingOf(options: LocalCloudOptions, dataDir: string, stack: StackResources) {
   const verbose = options.verbose ?? false;
   const log = verbose ? (line: string) => console.log(`[local] ${line}`) : () => undefined;
-  return { options, dataDir, stateDir: options.inMemory ? undefined : dataDir, stack, verbose, log };
+  const terminal = verbose ? terminalLog(log) : undefined;
+  return {
+    options,
+    dataDir,
+    stateDir: options.inMemory ? undefined : dataDir,
+    stack,
+    verbose,
+    log,
+    terminal,
+  };
 }
 
 /**
@@ -121,7 +131,7 @@ type Emulators = [DynamoDbStandIn, AwsEndpoint, S3StandIn, ...IdentityProvider[]
 
 /** The emulators, started side by side: DynamoDB Local (a JVM) takes the longest. */
 function startEmulators(
-  { options, dataDir, stateDir, stack, verbose, log }: Setting,
+  { options, dataDir, stateDir, stack, log, terminal }: Setting,
   runner: LocalStateMachineRunner,
   services: LocalService[],
   onS3Event: (record: S3EventRecord) => void,
@@ -138,7 +148,7 @@ function startEmulators(
       dataDir,
       topics: stack.resourcesOfType('AWS::SNS::Topic').map(([id]) => stack.getAtt(id, 'TopicName')),
       stateMachines: runner,
-      onSnsMessage: verbose ? printSnsMessage : undefined,
+      onSnsMessage: terminal?.message,
     }),
     startS3({
       ...account,
@@ -152,11 +162,6 @@ function startEmulators(
     }),
     ...(options.auth === 'oidc' ? [startIdentityProvider(oidc)] : []),
   ]);
-}
-
-function printSnsMessage(entry: SnsOutboxEntry): void {
-  const subject = entry.subject ? `"${entry.subject}" ` : '';
-  console.log(`[sns] ${entry.topicArn.split(':').pop()} ${subject}${entry.message}`);
 }
 
 /** `.local/endpoints.json`: exactly the `Endpoints` shape, which tools outside the project read. */
@@ -207,6 +212,7 @@ function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
       // Let running invocations finish (bounded), so no write is cut in half.
       const deadline = Date.now() + 10_000;
       while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      parts.terminal?.stop();
       await stopAll(services, parts.log);
     },
   };

@@ -19,7 +19,8 @@ export interface FunctionsOptions {
   environment?: Record<string, Record<string, string>>;
   /** Print the handlers' logs and metrics. */
   verbose: boolean;
-  log: (line: string) => void;
+  /** Told of each invocation as it ends (the terminal's line). */
+  terminal?: { invocation: (record: InvocationRecord) => void } | undefined;
 }
 
 /**
@@ -54,6 +55,7 @@ export async function loadFunctions(options: FunctionsOptions) {
   const records: InvocationRecord[] = [];
   const onInvocation = (record: InvocationRecord): void => {
     records.push(record);
+    options.terminal?.invocation(record);
     if (records.length > MAX_INVOCATION_RECORDS) records.shift();
     // Events and results (a stream batch can be hundreds of KB) are kept for the newest
     // records only, so a long import does not grow the process.
@@ -65,7 +67,7 @@ export async function loadFunctions(options: FunctionsOptions) {
     if (options.keys && !options.keys.includes(key)) continue;
     const localEnvironment = options.environment?.[key] ?? {};
     const runtime = { stack, baseEnvironment, environmentOverrides, localEnvironment, onInvocation };
-    byKey.set(key, new LocalFunction(key, definition, { ...runtime, log: options.log }));
+    byKey.set(key, new LocalFunction(key, definition, runtime));
   }
   for (const fn of byKey.values()) await fn.load();
   return {

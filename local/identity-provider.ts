@@ -24,7 +24,7 @@ export const LOCAL_USERS = [
 const SCOPES = 'openid email profile';
 const ID = { token_use: 'id' };
 const [HOUR, DAY] = [3600, 86_400];
-const JWT_ACCESS_TOKENS = { accessTokenFormat: 'jwt', accessTokenTTL: HOUR };
+const JWT_ACCESS_TOKENS = { accessTokenFormat: 'jwt', accessTokenTTL: HOUR } as const;
 
 /** A user's claims as Cognito writes them: no `cognito:groups` at all for a user in no group. */
 function claimsOf(sub: string | undefined) {
@@ -47,8 +47,9 @@ const SETTINGS = {
       claims && { accountId: sub, claims: async (use) => ({ ...claims, ...(use === 'id_token' && ID) }) }
     );
   },
-  extraTokenClaims: (_ctx, { accountId }) => {
-    const { sub, 'cognito:groups': groups } = claimsOf(accountId) ?? {};
+  extraTokenClaims: (_ctx, token) => {
+    const { sub, 'cognito:groups': groups } =
+      claimsOf('accountId' in token ? token.accountId : undefined) ?? {};
     return sub ? { 'cognito:groups': groups, username: sub, token_use: 'access' } : undefined;
   },
   // The code flow only (no implicit); refresh tokens without `offline_access`, not rotated: as on Cognito.
@@ -60,7 +61,11 @@ const SETTINGS = {
 } satisfies Partial<Configuration>;
 
 function configuration(dashboardOrigin: string, key: JsonWebKey): Configuration {
-  const client = { client_id: LOCAL_CLIENT_ID, token_endpoint_auth_method: 'none', response_types: ['code'] };
+  const client = {
+    client_id: LOCAL_CLIENT_ID,
+    token_endpoint_auth_method: 'none' as const,
+    response_types: ['code' as const],
+  };
   const grantTypes = { grant_types: ['authorization_code', 'refresh_token'] };
   const callback = { redirect_uris: [`${dashboardOrigin}/auth/callback`] };
   return {

@@ -39,7 +39,6 @@ export interface RuntimeOptions {
   /** This function's values that only the local cloud knows (over serverless.yml's). */
   localEnvironment: Record<string, string>;
   onInvocation: (record: InvocationRecord) => void;
-  log: (line: string) => void;
 }
 
 /**
@@ -138,16 +137,10 @@ export class LocalFunction {
     const requestId = randomUUID();
     const startedAt = new Date();
     const context = this.context(requestId, startedAt.getTime() + this.timeoutMs);
-    const how = `(${trigger}, attempt ${attempt})`;
-    const record = (
-      outcome: InvocationRecord['outcome'],
-      extra: Partial<InvocationRecord>,
-      line: (ms: number) => string,
-    ) => {
+    const record = (outcome: InvocationRecord['outcome'], extra: Partial<InvocationRecord>) => {
       const durationMs = Date.now() - startedAt.getTime();
       const when = { trigger, attempt, startedAt: startedAt.toISOString(), durationMs };
       this.options.onInvocation({ functionName: this.key, requestId, ...when, outcome, event, ...extra });
-      this.options.log(`${this.key} ${requestId} ${line(durationMs)}`);
     };
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -161,12 +154,12 @@ export class LocalFunction {
         timer = setTimeout(() => reject(timedOut), this.timeoutMs);
       });
       const result = await Promise.race([handler(event, context), timeout]);
-      record('success', { result }, (ms) => `ok in ${ms} ms ${how}`);
+      record('success', { result });
       return result;
     } catch (error) {
       const failure = FunctionError.of(this.key, error);
       const { errorType, message: errorMessage } = failure;
-      record('error', { errorType, errorMessage }, () => `FAILED ${how}: ${errorType}: ${errorMessage}`);
+      record('error', { errorType, errorMessage });
       throw failure;
     } finally {
       clearTimeout(timer);

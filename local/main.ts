@@ -9,6 +9,7 @@ import { relative } from 'node:path';
 import { startLocalCloud } from './cloud.ts';
 import { localDataDir } from './endpoints-file.ts';
 import { LOCAL_PASSWORD, LOCAL_USERS } from './identity-provider.ts';
+import { routeFunctionOutput, verboseLogs } from './logs.ts';
 import { PORT_VARIABLES, type PortName } from './service.ts';
 import { projectRoot } from './service-config.ts';
 import type { LocalCloud } from './types.ts';
@@ -48,6 +49,8 @@ try {
   process.exit(1);
 }
 
+// After the start: `--clean` empties the data folder first.
+routeFunctionOutput(cloud.dataDir, verboseLogs());
 const { endpoints } = cloud;
 const dataDir = relative(projectRoot, cloud.dataDir) || '.';
 const groupsOf = (groups: string[]) => groups.join(', ') || '(no group: signed in, no access)';
@@ -71,6 +74,7 @@ Stockroom is running locally (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   Endpoints file   ${dataDir}/endpoints.json
   SNS messages     ${dataDir}/sns-outbox.jsonl
   Failed events    ${dataDir}/failures/<queue>.jsonl
+  Function logs    ${dataDir}/logs/functions.jsonl   (STOCKROOM_LOG=verbose prints them here too)
   Upload a file    npm run upload -- <file> [key]     (e.g. npm run upload -- stock.csv inventory/stock.csv)
 
 Press Ctrl-C to stop.

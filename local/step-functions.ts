@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { StepFunctionsApiError } from './aws-endpoint/errors.ts';
 import type { ExecutionDescription, StateMachineRunner } from './aws-endpoint/sfn.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
+import { verboseLogs } from './logs.ts';
 import type { StackResources } from './resources.ts';
 import type { Json } from './service-config.ts';
 
@@ -208,7 +209,7 @@ async function collectEvents(
   for await (const event of eventLogs) {
     events.push(event);
     const entry = event as { type: string; state?: { name?: string }; Error?: string; Cause?: string };
-    if (options.verbose && entry.type !== 'StateExited') {
+    if (options.verbose && verboseLogs() && entry.type !== 'StateExited') {
       const state = entry.state?.name ? ` ${entry.state.name}` : '';
       const error = entry.Error ? ` ${entry.Error}: ${entry.Cause ?? ''}` : '';
       options.log(`[sfn] ${label} ${entry.type}${state}${error}`);

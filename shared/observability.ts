@@ -14,9 +14,21 @@ export interface Observability {
 }
 
 export function createObservability(): Observability {
+  const logger = new Logger();
+  return { logger, metrics: new Metrics({ logger: metricsLogger(logger) }), tracer: new Tracer() };
+}
+
+/**
+ * Metrics' own warnings, through the function's logger. An invocation that counted nothing
+ * publishes no metric line, and Powertools' warning that it had none ("No application
+ * metrics to publish") is a debug line: for a stream function most batches count nothing.
+ */
+function metricsLogger(logger: Logger) {
   return {
-    logger: new Logger(),
-    metrics: new Metrics(),
-    tracer: new Tracer(),
+    debug: (message: string) => logger.debug(message),
+    info: (message: string) => logger.info(message),
+    error: (message: string) => logger.error(message),
+    warn: (message: string) =>
+      message.startsWith('No application metrics to publish') ? logger.debug(message) : logger.warn(message),
   };
 }

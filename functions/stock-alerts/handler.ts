@@ -20,7 +20,9 @@ async function stockAlerts(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRes
   const response = await processStockAlerts(event, {
     sns: snsClient(),
     topicArn: OUT_OF_STOCK_TOPIC_ARN,
-    onPublished: (count) => metrics.addMetric('AlertsPublished', MetricUnit.Count, count),
+    onPublished: (count) => {
+      if (count > 0) metrics.addMetric('AlertsPublished', MetricUnit.Count, count);
+    },
     onPoisonRecord: (record, error) => {
       // Stream records expire after 24 h and the on-failure queue only receives their
       // position, so this log line is the record's lasting trace.

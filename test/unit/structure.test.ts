@@ -27,6 +27,8 @@ function sourceFiles(folder: string): string[] {
 
 const layers = ['functions', 'shared', 'local'] as const;
 const files = layers.flatMap((layer) => sourceFiles(layer));
+/** 3,999 + quiet logs (local/logs.ts and its wiring, 107). */
+const LOCAL_LINE_BUDGET = 4106;
 
 function importsOf(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest);
@@ -111,11 +113,14 @@ describe('the source tree', () => {
     expect(long).toEqual([]);
   });
 
-  it('keeps the local cloud under 4,000 lines', () => {
+  // The local cloud was cut to 3,999 lines by deleting what no user path needed; since
+  // then it grows only by features a user asked for, each listed in docs/architecture.md
+  // ("The local cloud's size") with its lines, and this budget with them.
+  it('keeps the local cloud within its line budget', () => {
     const lines = files
       .filter((file) => file.startsWith(`local${sep}`))
       .reduce((total, file) => total + readFileSync(join(root, file), 'utf8').split('\n').length - 1, 0);
-    expect(lines).toBeLessThan(4000);
+    expect(lines).toBeLessThanOrEqual(LOCAL_LINE_BUDGET);
   });
 
   // `<module>.test.ts`, or `<module>.<aspect>.test.ts` (e.g. `ranges.properties.test.ts`).
