@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { S3EventRecord } from 'aws-lambda';
 import type { FunctionError, LocalFunction } from './lambda-runtime.ts';
 import type { FunctionEventS3 } from './service-config.ts';
@@ -15,6 +17,15 @@ export interface AsyncInvokerOptions {
   retryDelaysMs: number[];
   /** Delivers the invocation record of an event whose retries are exhausted. */
   onFailure: (record: AsyncFailureRecord) => void;
+  /** Where queued events are kept until they succeeded or reached onFailure; undefined: memory only. */
+  journalDir?: string | undefined;
+}
+
+/** A queued event on disk: what to invoke, and how many attempts were started. */
+interface JournalEntry {
+  id: string;
+  event: unknown;
+  attempts: number;
 }
 
 /** The invocation record Lambda sends to an on-failure destination. */
@@ -35,6 +46,13 @@ function invocationRecord(event: unknown, functionArn: string, attempts: number,
   } as const;
 }
 
+/**
+ * An event is journaled (one file, written aside and renamed) before submit returns, which
+ * is before S3 answers the upload; each attempt is counted in it before it starts, and the
+ * file goes only when the event succeeded or reached the on-failure destination. A process
+ * killed mid-way leaves the file, and the next start replays it as Lambda would retry it:
+ * an attempt in flight at the crash counts as a failed one.
+ */
 export class AsyncInvoker {
   private pending = 0;
 
@@ -42,25 +60,53 @@ export class AsyncInvoker {
     readonly fn: LocalFunction,
     private readonly options: AsyncInvokerOptions,
     private readonly functionArn: string,
-  ) {}
+  ) {
+    if (options.journalDir) mkdirSync(options.journalDir, { recursive: true });
+  }
 
   get busy(): boolean {
     return this.pending > 0;
   }
 
   submit(event: unknown): void {
+    this.start({ id: randomUUID(), event, attempts: 0 });
+  }
+
+  /** Runs again every event a previous process left in the journal; returns how many. */
+  replay(): number {
+    const dir = this.options.journalDir;
+    const names = dir ? readdirSync(dir).filter((name) => name.endsWith('.json')) : [];
+    for (const name of names) this.start(JSON.parse(readFileSync(join(dir as string, name), 'utf8')));
+    return names.length;
+  }
+
+  private start(entry: JournalEntry): void {
     this.pending += 1;
-    void this.run(event).finally(() => {
+    this.save(entry);
+    void this.run(entry).finally(() => {
       this.pending -= 1;
     });
   }
 
-  private async run(event: unknown): Promise<void> {
+  private save(entry: JournalEntry | { id: string; done: true }): void {
+    const dir = this.options.journalDir;
+    if (!dir) return;
+    const file = join(dir, `${entry.id}.json`);
+    if ('done' in entry) rmSync(file, { force: true });
+    else {
+      writeFileSync(`${file}.tmp`, JSON.stringify(entry));
+      renameSync(`${file}.tmp`, file);
+    }
+  }
+
+  private async run(entry: JournalEntry): Promise<void> {
     const attempts = 1 + Math.max(0, this.options.maximumRetryAttempts);
     let lastError: FunctionError | undefined;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    for (let attempt = entry.attempts + 1; attempt <= attempts; attempt += 1) {
+      this.save({ ...entry, attempts: attempt });
       try {
-        await this.fn.invoke(event, 's3', attempt);
+        await this.fn.invoke(entry.event, 's3', attempt);
+        this.save({ id: entry.id, done: true });
         return;
       } catch (error) {
         lastError = error as FunctionError;
@@ -69,7 +115,8 @@ export class AsyncInvoker {
         if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
-    this.options.onFailure(invocationRecord(event, this.functionArn, attempts, lastError));
+    this.options.onFailure(invocationRecord(entry.event, this.functionArn, attempts, lastError));
+    this.save({ id: entry.id, done: true });
   }
 }
 

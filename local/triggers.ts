@@ -33,6 +33,8 @@ export function startTriggers(options: TriggerOptions) {
   const streams = new DynamoDBStreamsClient({ endpoint, region: stack.account.region, credentials });
   const consumers = streamConsumers(options, streams);
   for (const consumer of consumers) consumer.start();
+  const replayed = s3.invokers.reduce((count, invoker) => count + invoker.replay(), 0);
+  if (replayed > 0) options.log(`replaying ${replayed} S3 event(s) left unfinished by the last run`);
   return {
     name: 'triggers',
     ports: {},
@@ -67,6 +69,7 @@ function s3Subscriptions(options: TriggerOptions) {
         maximumRetryAttempts: fn.definition.maximumRetryAttempts ?? 2,
         retryDelaysMs: options.asyncRetryDelaysMs,
         onFailure: (record) => sendToDestination(options, key, fn.definition.destinations?.onFailure, record),
+        journalDir: options.dataDir && join(options.dataDir, 'journal', key),
       },
       stack.getAtt(functionLogicalId(key), 'Arn'),
     );

@@ -1,0 +1,199 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
+import { projectRoot } from '../../local/service-config.ts';
+import type { Endpoints } from '../../local/types.ts';
+import { eventually } from '../support/local-cloud.ts';
+
+// `kill -9` of the whole local cloud (its Node process and DynamoDB Local's JVM) while S3
+// events are being handled, then a restart: every event in flight is delivered again, as
+// Lambda retries an invocation whose host died, so nothing uploaded is lost.
+
+const IMAGES = 30;
+// 30,000 rows: DynamoDB Local on disk writes about 900 rows/s, and the import runs twice.
+const STORES = 3;
+const ITEMS = 10_000;
+let dataDir: string | undefined;
+let running: ReturnType<typeof startCloud> | undefined;
+
+afterAll(async () => {
+  if (running) killCloud(running);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function startCloud(directory: string, ports: Record<string, number>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      STOCKROOM_AUTH: 'none',
+      STOCKROOM_DATA_DIR: directory,
+      STOCKROOM_S3_PORT: String(ports.s3),
+      STOCKROOM_DYNAMODB_PORT: String(ports.dynamodb),
+      STOCKROOM_AWS_PORT: String(ports.aws),
+      STOCKROOM_HTTP_PORT: String(ports.http),
+      STOCKROOM_OIDC_PORT: String(ports.oidc),
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const started = eventually(() => (output.includes('Press Ctrl-C to stop.') ? true : undefined), {
+    timeoutMs: 90_000,
+    what: 'the local cloud to start',
+  });
+  return { child, started, output: () => output, directory };
+}
+
+/** What a power cut does: SIGKILL to the cloud and to every process it started. */
+function killCloud(run: ReturnType<typeof startCloud>): void {
+  run.child.kill('SIGKILL');
+  // DynamoDB Local's JVM is the one process that names the data directory (its dbPath).
+  try {
+    execFileSync('pkill', ['-KILL', '-f', run.directory]);
+  } catch {
+    // none left
+  }
+}
+
+function clients(endpoints: Endpoints) {
+  const common = { region: endpoints.region, credentials: LOCAL_CREDENTIALS };
+  const s3 = new S3Client({
+    ...common,
+    endpoint: endpoints.endpoints.s3,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...common, endpoint: endpoints.endpoints.dynamodb }),
+  );
+  return { s3, documents };
+}
+
+async function keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    found.push(...(page.Contents ?? []).map((object) => object.Key as string));
+    token = page.NextContinuationToken;
+  } while (token);
+  return found;
+}
+
+async function storeCounts(documents: DynamoDBDocumentClient, table: string, store: string) {
+  const counts = new Map<string, number>();
+  const pages = paginateQuery(
+    { client: documents },
+    {
+      TableName: table,
+      KeyConditionExpression: '#store = :store',
+      ExpressionAttributeNames: { '#store': 'store', '#item': 'item', '#count': 'count' },
+      ExpressionAttributeValues: { ':store': store },
+      ProjectionExpression: '#item, #count',
+    },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) counts.set(item.item, item.count);
+  return counts;
+}
+
+const countOf = (store: number, item: number) => (store * 7 + item) % 50;
+
+describe('the local cloud killed mid-way', () => {
+  it('delivers every S3 event in flight again after a restart: thumbnails, reports and the whole import', async () => {
+    // Prepare
+    dataDir = await mkdtemp(join(tmpdir(), 'stockroom-crash-'));
+    const ports = {
+      s3: await freePort(),
+      dynamodb: await freePort(),
+      aws: await freePort(),
+      http: await freePort(),
+      oidc: await freePort(),
+    };
+    running = startCloud(dataDir, ports);
+    await running.started;
+    const endpoints: Endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
+    const { s3, documents } = clients(endpoints);
+    const { uploads, thumbnails } = endpoints.buckets;
+    const rows = ['store,item,count'];
+    for (let item = 0; item < ITEMS; item += 1)
+      for (let store = 0; store < STORES; store += 1)
+        rows.push(`crash-${store},item-${item},${countOf(store, item)}`);
+    await s3.send(
+      new PutObjectCommand({ Bucket: uploads, Key: 'inventory/crash.csv', Body: `${rows.join('\n')}\n` }),
+    );
+    for (let i = 0; i < IMAGES; i += 1) {
+      const image = await sharp({
+        create: { width: 1600, height: 1200, channels: 3, background: { r: i * 8, g: 90, b: 160 } },
+      })
+        .jpeg()
+        .toBuffer();
+      await s3.send(new PutObjectCommand({ Bucket: uploads, Key: `images/crash-${i}.jpg`, Body: image }));
+    }
+
+    // Act: killed while the import is part-way through.
+    await eventually(
+      async () =>
+        (await storeCounts(documents, endpoints.tables.inventory, 'crash-2')).size > 300 ? true : undefined,
+      {
+        timeoutMs: 120_000,
+        what: 'the import to be under way',
+      },
+    );
+    killCloud(running);
+    const journal = await readdir(join(dataDir, 'journal', 'importInventory'));
+    running = startCloud(dataDir, ports);
+    await running.started;
+
+    // Assess: the import was in the journal at the crash, and was run again to the end.
+    expect(journal.filter((name) => name.endsWith('.json'))).toHaveLength(1);
+    expect(running.output()).toMatch(/replaying \d+ S3 event\(s\) left unfinished by the last run/);
+    const report = await eventually(
+      async () => {
+        const [key] = await keys(s3, uploads, 'reports/inventory/');
+        if (!key) return undefined;
+        const body = await s3.send(new GetObjectCommand({ Bucket: uploads, Key: key }));
+        return JSON.parse(await (body.Body?.transformToString() ?? '{}'));
+      },
+      { timeoutMs: 300_000, what: 'the import report after the restart' },
+    );
+    expect(report).toMatchObject({ status: 'completed', rowsImported: STORES * ITEMS });
+    for (let store = 0; store < STORES; store += 1) {
+      const counts = await storeCounts(documents, endpoints.tables.inventory, `crash-${store}`);
+      expect(counts.size).toBe(ITEMS);
+      expect(counts.get('item-123')).toBe(countOf(store, 123));
+    }
+    await eventually(
+      async () => {
+        const made = await keys(s3, thumbnails, 'images/');
+        const reports = await keys(s3, uploads, 'reports/images/');
+        return made.length === IMAGES * 2 && reports.length === IMAGES ? true : undefined;
+      },
+      { timeoutMs: 120_000, what: 'every thumbnail and image report after the restart' },
+    );
+    expect(await readdir(join(dataDir, 'journal', 'importInventory'))).toEqual([]);
+  }, 600_000);
+});
