@@ -42,8 +42,10 @@ export interface RuntimeOptions {
 }
 
 /**
- * One function's "container": its module is imported once (a warm Lambda container),
- * under the function's own environment, and every invocation gets a Lambda-like context
+ * One function's containers: as on Lambda, an invocation runs alone in a container (a copy
+ * of the handler module, imported under the function's own environment, then kept warm),
+ * and concurrent invocations get a container each, so module state such as the logger's
+ * request id is never shared between them. Every invocation gets a Lambda-like context
  * with a request id and a real deadline.
  *
  * All functions share one Node process, so an environment variable is only guaranteed to
@@ -53,8 +55,9 @@ export interface RuntimeOptions {
 export class LocalFunction {
   readonly name: string;
   readonly timeoutMs: number;
-  private handler: Handler | undefined;
-  private loading: Promise<Handler> | undefined;
+  /** Warm containers not running an invocation; `containers` were ever started. */
+  private readonly idle: Handler[] = [];
+  private containers = 0;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -94,14 +97,15 @@ export class LocalFunction {
     };
   }
 
-  async load(): Promise<Handler> {
-    if (this.handler) return this.handler;
-    this.loading ??= this.importHandler();
-    this.handler = await this.loading;
-    return this.handler;
+  /** Cold-starts the first container (so that a module that cannot load fails early). */
+  async load(): Promise<void> {
+    if (this.containers === 0) this.idle.push(await this.importHandler());
   }
 
   private async importHandler(): Promise<Handler> {
+    this.containers += 1;
+    // A module is imported once per URL: a query makes each container's copy its own.
+    const copy = this.containers > 1 ? `?container=${this.containers}` : '';
     const { handler: path } = this.definition;
     const [modulePath, exportName] = [
       path.slice(0, path.lastIndexOf('.')),
@@ -111,7 +115,7 @@ export class LocalFunction {
     const previous = new Map(Object.keys(environment).map((name) => [name, process.env[name]]));
     Object.assign(process.env, environment);
     try {
-      const url = pathToFileURL(join(projectRoot, `${modulePath}.ts`)).href;
+      const url = `${pathToFileURL(join(projectRoot, `${modulePath}.ts`)).href}${copy}`;
       const module: Record<string, unknown> = await import(url);
       const handler = module[exportName];
       if (typeof handler !== 'function') {
@@ -143,8 +147,9 @@ export class LocalFunction {
       this.options.onInvocation({ functionName: this.key, requestId, ...when, outcome, event, ...extra });
     };
     let timer: NodeJS.Timeout | undefined;
+    let handler: Handler | undefined;
     try {
-      const handler = await this.load();
+      handler = this.idle.pop() ?? (await this.importHandler());
       const timedOut = new FunctionError(
         this.key,
         'Sandbox.Timedout',
@@ -158,11 +163,14 @@ export class LocalFunction {
       return result;
     } catch (error) {
       const failure = FunctionError.of(this.key, error);
+      // A timed-out invocation may still be running: its container is not used again.
+      if (failure.errorType === 'Sandbox.Timedout') handler = undefined;
       const { errorType, message: errorMessage } = failure;
       record('error', { errorType, errorMessage });
       throw failure;
     } finally {
       clearTimeout(timer);
+      if (handler) this.idle.push(handler);
       this.release();
     }
   }
