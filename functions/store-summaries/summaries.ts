@@ -5,8 +5,10 @@ import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord } from 'aws-
 import { z } from 'zod';
 import {
   addItemChange,
+  addToStoreSummaries,
   addToStoreSummary,
   appliedSequenceOf,
+  MAX_TRANSACTION_STORES,
   NO_CHANGE,
   paddedSequence,
   type SequencedChange,
@@ -132,8 +134,29 @@ async function inPool<T>(values: T[], concurrency: number, work: (value: T) => P
 }
 
 /**
- * Updates the summary of every store a batch touched by the change its records made: one
- * write per store per batch, whatever the store's size. A store whose update failed
+ * The first try for a batch that touched several stores: their changes in transactions of
+ * up to MAX_TRANSACTION_STORES, one request each instead of one per store (a batch of
+ * interleaved stores touches dozens). Returns the stores whose change is applied; any
+ * other store is left to applyStoreWrites, which also sorts out a redelivery.
+ */
+async function applyTogether(stores: Map<string, ItemWrite[]>, dependencies: SummaryDependencies) {
+  const applied = new Map<string, StoreOutcome>();
+  const at = (dependencies.now ?? (() => new Date()))().toISOString();
+  const entries = [...stores.entries()];
+  for (let start = 0; entries.length > 1 && start < entries.length; start += MAX_TRANSACTION_STORES) {
+    const chunk = entries.slice(start, start + MAX_TRANSACTION_STORES);
+    const changes = chunk.map(([store, writes]) => ({ store, change: sequencedChange(writes, at) }));
+    if (await addToStoreSummaries(dependencies.documentClient, dependencies.storeSummariesTable, changes)) {
+      for (const [store, writes] of chunk)
+        applied.set(store, { store, applied: writes.length, duplicates: 0 });
+    }
+  }
+  return applied;
+}
+
+/**
+ * Updates the summary of every store a batch touched by the change its records made: a
+ * write per store per batch (or one transaction for many stores), whatever their size. A store whose update failed
  * reports all its records as batch item failures; Lambda then retries from the lowest
  * failed sequence number, and records of other stores it delivers again are recognised by
  * their sequence numbers and not added twice
@@ -146,8 +169,10 @@ export async function refreshStoreSummaries(
   const { logger } = dependencies;
   const stores = writesByStore(records, logger);
   const failed: string[] = [];
-  const outcomes: StoreOutcome[] = [];
-  await inPool([...stores.entries()], dependencies.concurrency ?? 8, async ([store, writes]) => {
+  const together = await applyTogether(stores, dependencies);
+  const outcomes: StoreOutcome[] = [...together.values()];
+  const rest = [...stores.entries()].filter(([store]) => !together.has(store));
+  await inPool(rest, dependencies.concurrency ?? 8, async ([store, writes]) => {
     try {
       outcomes.push(await applyStoreWrites(store, writes, dependencies));
     } catch (cause) {

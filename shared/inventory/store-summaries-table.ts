@@ -1,5 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateScan,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { isOutOfStock } from '#shared/stock/status.ts';
 import type { InventoryItem } from './table.ts';
@@ -141,31 +147,66 @@ export async function addToStoreSummary(
   documentClient: DynamoDBDocumentClient,
   storeSummariesTable: string,
   store: string,
-  { change, firstSequence, lastSequence, at }: SequencedChange,
+  change: SequencedChange,
 ): Promise<boolean> {
   try {
-    await documentClient.send(
-      new UpdateCommand({
-        TableName: storeSummariesTable,
-        Key: { store },
-        UpdateExpression: `ADD itemCount :items, totalUnits :units, outOfStockCount :out SET appliedSequence = :last, computedAt = :at${change.lastUpdatedAt ? ', lastUpdatedAt = :updated' : ''}`,
-        ConditionExpression: 'attribute_not_exists(appliedSequence) OR appliedSequence < :first',
-        ExpressionAttributeValues: {
-          ':items': change.itemCount,
-          ':units': change.totalUnits,
-          ':out': change.outOfStockCount,
-          ':first': firstSequence,
-          ':last': lastSequence,
-          ':at': at,
-          ...(change.lastUpdatedAt ? { ':updated': change.lastUpdatedAt } : {}),
-        },
-      }),
-    );
+    await documentClient.send(new UpdateCommand(summaryUpdate(storeSummariesTable, store, change)));
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/** The most actions one TransactWriteItems takes. */
+export const MAX_TRANSACTION_STORES = 100;
+
+/**
+ * Adds the changes of several stores in one TransactWriteItems (at most
+ * MAX_TRANSACTION_STORES), each on the same condition as addToStoreSummary: one request
+ * instead of one per store, at twice the write units. Returns false when the transaction
+ * was not applied (a condition failed, a conflict, throttling…: nothing was written); the
+ * caller then adds each store on its own, where each outcome is known.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+ */
+export async function addToStoreSummaries(
+  documentClient: DynamoDBDocumentClient,
+  storeSummariesTable: string,
+  changes: { store: string; change: SequencedChange }[],
+): Promise<boolean> {
+  if (changes.length > MAX_TRANSACTION_STORES)
+    throw new Error(`at most ${MAX_TRANSACTION_STORES} stores at once`);
+  try {
+    await documentClient.send(
+      new TransactWriteCommand({
+        TransactItems: changes.map(({ store, change }) => ({
+          Update: summaryUpdate(storeSummariesTable, store, change),
+        })),
+      }),
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function summaryUpdate(storeSummariesTable: string, store: string, sequenced: SequencedChange) {
+  const { change, firstSequence, lastSequence, at } = sequenced;
+  return {
+    TableName: storeSummariesTable,
+    Key: { store },
+    UpdateExpression: `ADD itemCount :items, totalUnits :units, outOfStockCount :out SET appliedSequence = :last, computedAt = :at${change.lastUpdatedAt ? ', lastUpdatedAt = :updated' : ''}`,
+    ConditionExpression: 'attribute_not_exists(appliedSequence) OR appliedSequence < :first',
+    ExpressionAttributeValues: {
+      ':items': change.itemCount,
+      ':units': change.totalUnits,
+      ':out': change.outOfStockCount,
+      ':first': firstSequence,
+      ':last': lastSequence,
+      ':at': at,
+      ...(change.lastUpdatedAt ? { ':updated': change.lastUpdatedAt } : {}),
+    },
+  };
 }
 
 /** The newest stream record applied to a store's summary (strongly consistent read). */

@@ -110,7 +110,10 @@ const expected: Record<string, Grants> = {
   StoreSummaries: {
     ...X_RAY,
     ...STREAM,
-    'DynamoDB UpdateItem of a summary (addToStoreSummary)': ['dynamodb:UpdateItem StoreSummariesTable'],
+    // TransactWriteItems is authorised per action it holds: UpdateItem here.
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+    'DynamoDB UpdateItem of summaries, alone or in TransactWriteItems (addToStoreSummary, addToStoreSummaries)':
+      ['dynamodb:UpdateItem StoreSummariesTable'],
     'DynamoDB GetItem of its applied sequence (appliedSequenceOf)': ['dynamodb:GetItem StoreSummariesTable'],
     'the on-failure destination': ['sqs:SendMessage StreamFailuresQueue'],
   },

@@ -6,7 +6,12 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,14 +141,20 @@ async function summariesAndRecount(fixture: Fixture, stores: string[]) {
   return { summaries, recount };
 }
 
-/** A DocumentClient whose summary UpdateItem fails when `fails` says so. */
+/** A DocumentClient whose summary writes (UpdateItem, TransactWriteItems) fail when `fails` says so. */
 function flakyClient(fails: (store: string) => boolean): DynamoDBDocumentClient {
   const send = documentClient.send.bind(documentClient) as (command: unknown) => Promise<unknown>;
   return new Proxy(documentClient, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver);
       return async (command: unknown) => {
-        if (command instanceof UpdateCommand && fails(String(command.input.Key?.store))) {
+        const stores =
+          command instanceof UpdateCommand
+            ? [command.input.Key?.store]
+            : command instanceof TransactWriteCommand
+              ? (command.input.TransactItems ?? []).map((item) => item.Update?.Key?.store)
+              : [];
+        if (stores.some((store) => fails(String(store)))) {
           throw new Error('injected: ProvisionedThroughputExceededException');
         }
         return send(command);

@@ -1,6 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +146,7 @@ describe('store summaries', () => {
     // Prepare
     const deps = dependencies();
     const mock = mockClient(deps.documentClient);
+    mock.on(TransactWriteCommand).rejects(new Error('TransactionCanceledException'));
     mock.on(UpdateCommand, { Key: { store: 'ok' } }).resolves({});
     mock
       .on(UpdateCommand, { Key: { store: 'broken' } })
@@ -157,5 +164,49 @@ describe('store summaries', () => {
 
     // Assess
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '10' }, { itemIdentifier: '12' }]);
+  });
+
+  it('adds the changes of several stores in one transaction', async () => {
+    // Prepare
+    const deps = dependencies();
+    const mock = mockClient(deps.documentClient);
+    mock.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const stores = ['a', 'b', 'c'];
+    const result = await refreshStoreSummaries(
+      stores.map((store, i) => record(store, String(i + 1), undefined, { count: 2 })),
+      deps,
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(mock.commandCalls(UpdateCommand)).toHaveLength(0);
+    const items = mock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(items.map((item) => item.Update?.Key)).toEqual([{ store: 'a' }, { store: 'b' }, { store: 'c' }]);
+    expect(items[0]?.Update?.ConditionExpression).toBe(
+      'attribute_not_exists(appliedSequence) OR appliedSequence < :first',
+    );
+  });
+
+  it('adds each store on its own when the transaction is cancelled', async () => {
+    // Prepare
+    const deps = dependencies();
+    const mock = mockClient(deps.documentClient);
+    mock.on(TransactWriteCommand).rejects(new Error('TransactionCanceledException: ConditionalCheckFailed'));
+    mock.on(UpdateCommand).resolves({});
+
+    // Act
+    const result = await refreshStoreSummaries(
+      [record('a', '1', undefined, { count: 2 }), record('b', '2', undefined, { count: 3 })],
+      deps,
+    );
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(mock.commandCalls(UpdateCommand).map((call) => call.args[0].input.Key)).toEqual([
+      { store: 'a' },
+      { store: 'b' },
+    ]);
   });
 });
