@@ -1,19 +1,20 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { open } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
+import S3Error from 's3rver/lib/models/error.js';
 import { element } from './aws-endpoint/query.ts';
-import { ObjectContent, ReadBuffers } from './s3-object-content.ts';
 import { PostPolicyError, type SpooledForm, spoolCheckedForm } from './s3-post-policy.ts';
+import { holdUpUnderFaults, repairAfterCrash } from './s3-store.ts';
 import { type LocalService, PortTakenError } from './service.ts';
 import type { Json } from './service-config.ts';
 
 /**
- * S3 stand-in: s3rver, plus the two things it does differently from S3.
+ * S3 stand-in: s3rver, with a store that holds up under faults (s3-store.ts), plus the two
+ * things it does differently from S3.
  *
  * 1. Event keys. S3 URL-encodes `s3.object.key` in event notifications the way HTML
  *    forms are encoded (space → `+`, `/` kept; see
@@ -86,7 +87,6 @@ function enforcePostPolicies(): void {
   const controllers = require('s3rver/lib/controllers/object.js') as {
     postObject(ctx: PostContext): Promise<unknown>;
   };
-  const S3Error = require('s3rver/lib/models/error.js') as new (code: string, message: string) => Error;
   const upload = controllers.postObject.bind(controllers);
   controllers.postObject = async (ctx) => {
     // s3rver answers a POST that is not a form itself.
@@ -125,55 +125,6 @@ export function corsXml(cors: Json): string | undefined {
   return `<CORSConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${body}</CORSConfiguration>`;
 }
 
-/** The part of s3rver's FilesystemStore that `readObjectsThroughReusedBuffers` replaces. */
-interface FilesystemStore {
-  getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<unknown>;
-  getMetadata(bucket: string, key: string): Promise<Record<string, string | number>>;
-  getResourcePath(bucket: string, key: string, resource: string): string;
-}
-
-/**
- * The store's getObject, with bodies that read the object file a megabyte at a time into
- * reused buffers (see s3-object-content.ts). Otherwise the same as s3rver 3.7's: metadata
- * first (null when the object is missing), then the byte range asked for, if it can be
- * satisfied; an unsatisfiable range gets no content (s3rver answers InvalidRange).
- */
-function readObjectsThroughReusedBuffers(store: FilesystemStore): void {
-  const S3Object = require('s3rver/lib/models/object.js') as new (
-    ...args: [bucket: string, key: string, content: unknown, metadata: Record<string, string | number>]
-  ) => { range?: { start: number; end: number } };
-  const buffers = new ReadBuffers();
-  store.getObject = async (bucket, key, options) => {
-    let metadata: Record<string, string | number>;
-    try {
-      metadata = await store.getMetadata(bucket, key);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    const ranged = options !== undefined && (options.start !== undefined || options.end !== undefined);
-    const size = Number(metadata['content-length']);
-    const range = {
-      start: options?.start ?? 0,
-      end: Math.min(options?.end ?? Number.POSITIVE_INFINITY, size - 1),
-    };
-    let content: ObjectContent | null = null;
-    // An empty object has no bytes to range over: its body is empty, not "unsatisfiable".
-    if (range.start >= 0 && (range.end >= range.start || (!ranged && size === 0))) {
-      try {
-        const file = await open(store.getResourcePath(bucket, key, 'object'));
-        content = new ObjectContent(file, range, buffers);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw error;
-      }
-    }
-    const object = new S3Object(bucket, key, content, metadata);
-    if (ranged) object.range = range;
-    return object;
-  };
-}
-
 export interface S3StandInOptions {
   port: number;
   directory: string;
@@ -181,10 +132,14 @@ export interface S3StandInOptions {
   buckets: { name: string; cors?: Json }[];
   region: string;
   onEvent: (record: S3EventRecord) => void;
+  /** Where the repairs made at the start are reported (see s3-store.ts). */
+  log?: (line: string) => void;
 }
 
 export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
   patchS3rver();
+  const report = await repairAfterCrash(options.directory);
+  if (report) (options.log ?? console.warn)(report);
   let sequence = 0;
   const server = new S3rver({
     address: '127.0.0.1',
@@ -198,7 +153,7 @@ export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
       return { name: bucket.name, configs: xml ? [xml] : [] };
     }),
   });
-  readObjectsThroughReusedBuffers((server as unknown as { store: FilesystemStore }).store);
+  holdUpUnderFaults(server.store);
   server.on('event', (event: S3Event) => {
     for (const raw of event.Records) {
       // s3rver's sequencer is the millisecond clock: two writes in one millisecond tie.
