@@ -27,8 +27,8 @@ function sourceFiles(folder: string): string[] {
 
 const layers = ['functions', 'shared', 'local'] as const;
 const files = layers.flatMap((layer) => sourceFiles(layer));
-/** 3,999 + quiet logs (local/logs.ts and its wiring, 107). */
-const LOCAL_LINE_BUDGET = 4106;
+/** After the cut, 3,999; each addition since is a row in docs/architecture.md. */
+const LOCAL_LINE_BUDGET = 4516;
 
 function importsOf(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest);
