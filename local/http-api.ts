@@ -108,8 +108,13 @@ export interface HttpApiOptions {
 export interface HttpApiStandIn extends LocalService {
   url: string;
   port: number;
-  /** Routes to the functions, once loaded: their environment names the API's URL, so until then it answers 503. */
-  serve(routes: HttpRoute[]): void;
+  /**
+   * Routes to the functions, once loaded: their environment names the API's URL, so until
+   * then it answers 503. `GET /healthz` answers 503 itself while an emulator is not well.
+   */
+  serve(routes: HttpRoute[], health: () => Promise<Record<string, string>>): void;
+  /** From now on every request is answered 503 (the cloud is stopping); those running finish. */
+  drain(): void;
 }
 
 /** The routes of the functions' `httpApi` events (`GET /stores/{store}`, `*` for $default). */
@@ -216,20 +221,51 @@ export function writeResult(response: ServerResponse, result: unknown, method: s
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStandIn> {
   let routes: CompiledRoute[] | undefined;
+  let health: () => Promise<Record<string, string>> = async () => ({});
+  let draining = false;
   let port = options.port;
   const server: Server = createServer((request, response) => {
-    if (!routes) return jsonMessage(response, 503, 'Service Unavailable');
-    answer(request, response, routes, { accountId: options.accountId, port }).catch((error: unknown) => {
-      options.log(`http: ${(error as Error).message}`);
-      if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
-    });
+    if (draining) response.setHeader('connection', 'close');
+    if (!routes || draining) return jsonMessage(response, 503, 'Service Unavailable');
+    const served = routes;
+    answerUnlessUnwell(request, response, health)
+      .then((answered) =>
+        answered ? undefined : answer(request, response, served, { accountId: options.accountId, port }),
+      )
+      .catch((error: unknown) => {
+        options.log(`http: ${(error as Error).message}`);
+        if (!response.headersSent) jsonMessage(response, 500, 'Internal Server Error');
+      });
   });
   const service = await serverService(server, 'The HTTP API', 'http', options.port);
   port = service.port;
-  const serve = (list: HttpRoute[]) => {
+  const serve = (list: HttpRoute[], told: typeof health) => {
     routes = list.map(compileRoute).sort((a, b) => compare(a.rank, b.rank));
+    health = told;
   };
-  return { ...service, serve };
+  const drain = () => {
+    draining = true;
+  };
+  const state = async () => (draining ? 'The HTTP API is stopping.' : service.health());
+  return { ...service, health: state, serve, drain };
+}
+
+/**
+ * `GET /healthz` while an emulator is not well: 503 with each one's state, which the web
+ * function (it answers `{"status":"ok"}`, as on AWS) cannot know. True if it answered.
+ */
+async function answerUnlessUnwell(
+  request: IncomingMessage,
+  response: ServerResponse,
+  health: () => Promise<Record<string, string>>,
+): Promise<boolean> {
+  if (request.method !== 'GET' || new URL(request.url ?? '/', 'http://localhost').pathname !== '/healthz')
+    return false;
+  const services = await health();
+  if (Object.values(services).every((state) => state === 'ok')) return false;
+  response.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  response.end(JSON.stringify({ status: 'degraded', services }));
+  return true;
 }
 
 /** One request, through the matching route's function, as API Gateway would run it. */

@@ -3,7 +3,9 @@
  * Options: `--clean` starts from empty state. Ports: STOCKROOM_S3_PORT (4569),
  * STOCKROOM_DYNAMODB_PORT (8000), STOCKROOM_AWS_PORT (4575, SNS and Step Functions),
  * STOCKROOM_HTTP_PORT (3000), STOCKROOM_OIDC_PORT (4590, the OpenID provider). State:
- * STOCKROOM_DATA_DIR (`.local/`). Sign-in: on, unless STOCKROOM_AUTH=none.
+ * STOCKROOM_DATA_DIR (`.local/`). Sign-in: on, unless STOCKROOM_AUTH=none. Ctrl-C (or
+ * SIGTERM, SIGHUP) gives running invocations STOCKROOM_STOP_GRACE_SECONDS (30) to finish;
+ * a second one stops at once.
  */
 import { relative } from 'node:path';
 import { startLocalCloud } from './cloud.ts';
@@ -33,9 +35,41 @@ const auth = process.env.STOCKROOM_AUTH || 'oidc';
 if (auth !== 'oidc' && auth !== 'none')
   refuse(`STOCKROOM_AUTH=${auth}: use none (sign-in off) or oidc (the default)`);
 
+const graceVariable = process.env.STOCKROOM_STOP_GRACE_SECONDS || '30';
+const graceSeconds = Number(graceVariable);
+if (!(graceSeconds >= 0)) refuse(`STOCKROOM_STOP_GRACE_SECONDS=${graceVariable} is not a number of seconds`);
+
+let cloud: LocalCloud | undefined;
+let stopping = false;
+const dataDirOf = (where: LocalCloud) => relative(projectRoot, where.dataDir) || '.';
+
+/** Exits now: the S3 events' journal and the stream checkpoints pick up at the next start. */
+function stopAtOnce(running: LocalCloud, why: string): never {
+  const cut = running.running();
+  refuse(
+    `${why}: stopped at once${cut ? `, cutting short ${cut}` : ''}; unfinished S3 events will be replayed at the next start.`,
+  );
+}
+
+/** The first signal stops in order (exit 0); a second, or the grace period's end, stops at once (exit 1). */
+async function shutdown(signal: string): Promise<void> {
+  if (!cloud) refuse(`\n${signal} while starting: stopped.`);
+  if (stopping) stopAtOnce(cloud, `\n${signal} again`);
+  stopping = true;
+  const running = cloud;
+  console.log(`\n${signal}: stopping the local cloud (a second ${signal} stops at once)…`);
+  const force = setTimeout(() => refuse('Stopping took too long; exiting.'), (graceSeconds + 20) * 1000);
+  const unfinished = () => stopAtOnce(running, `The ${graceSeconds} s grace period is over`);
+  await cloud.stop({ graceMs: graceSeconds * 1000, unfinished });
+  clearTimeout(force);
+  console.log(`Stopped. State is kept in ${dataDirOf(cloud)}/ (\`npm run start:clean\` starts empty).`);
+  process.exit(0);
+}
+// The JVM has a process group of its own: a terminal's signals reach only this process.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void shutdown(signal));
+
 const startedAt = Date.now();
 console.log('Starting the Stockroom local cloud…');
-let cloud: LocalCloud;
 try {
   cloud = await startLocalCloud({
     dataDir: localDataDir(),
@@ -52,7 +86,7 @@ try {
 // After the start: `--clean` empties the data folder first.
 routeFunctionOutput(cloud.dataDir, verboseLogs());
 const { endpoints } = cloud;
-const dataDir = relative(projectRoot, cloud.dataDir) || '.';
+const dataDir = dataDirOf(cloud);
 const groupsOf = (groups: string[]) => groups.join(', ') || '(no group: signed in, no access)';
 const users = LOCAL_USERS.map(
   ({ email, groups }) => `\n${' '.repeat(19)}${email.padEnd(26)}${groupsOf(groups)}`,
@@ -77,25 +111,5 @@ Stockroom is running locally (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   Function logs    ${dataDir}/logs/functions.jsonl   (STOCKROOM_LOG=verbose prints them here too)
   Upload a file    npm run upload -- <file> [key]     (e.g. npm run upload -- stock.csv inventory/stock.csv)
 
-Press Ctrl-C to stop.
+Press Ctrl-C to stop. Running invocations get ${graceSeconds} s to finish; a second Ctrl-C stops at once.
 `);
-
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: stopping the local cloud (finishing running invocations)…`);
-  const force = setTimeout(() => {
-    console.error('Stopping took too long; exiting.');
-    process.exit(1);
-  }, 20_000);
-  try {
-    await cloud.stop();
-    console.log('Stopped. State is kept in', `${dataDir}/`, '(`npm run start:clean` starts empty).');
-  } finally {
-    clearTimeout(force);
-    process.exit(0);
-  }
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -134,14 +134,20 @@ export class StreamConsumer {
 
   private async loop(): Promise<void> {
     const interval = this.options.pollIntervalMs ?? 200;
+    let failures = 0;
     while (!this.stopped) {
       let delivered = false;
       try {
         delivered = await this.pollOnce();
+        if (this.problem) this.options.log(`${this.options.fn.key}: stream polls work again`);
         this.problem = undefined;
+        failures = 0;
       } catch (error) {
-        this.problem = `${this.options.fn.key}: stream poll failed: ${(error as Error).message}`;
-        this.options.log(this.problem);
+        const problem = `${this.options.fn.key}: stream poll failed: ${(error as Error).message}`;
+        // Said once per outage; meanwhile polls back off to one every 5 s.
+        if (!this.problem) this.options.log(problem);
+        this.problem = problem;
+        failures += 1;
         // Iterators expire; the next pass gets fresh ones from the checkpoints.
         this.iterators.clear();
         this.shardsReadAt = 0;
@@ -149,7 +155,7 @@ export class StreamConsumer {
       this.emptyCycles = delivered ? 0 : this.emptyCycles + 1;
       if (!delivered && !this.stopped) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, interval);
+          const timer = setTimeout(resolve, Math.min(interval * 2 ** failures, 5000));
           this.wake = () => {
             clearTimeout(timer);
             resolve();

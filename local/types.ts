@@ -81,9 +81,26 @@ export interface LocalCloud {
   snsMessages(): SnsOutboxEntry[];
   /** Invoke a function directly with an event (as `aws lambda invoke` would). */
   invoke(functionName: string, event: unknown): Promise<unknown>;
-  /** Each emulator's health by name (`s3`, `dynamodb`, `aws`, `http`, `triggers`, `oidc`): 'ok' or what is wrong. */
+  /**
+   * Each emulator's health by name (`s3`, `dynamodb`, `aws`, `http`, `triggers`, `oidc`): 'ok' or
+   * what is wrong; `GET /healthz` answers 503 with it when one is not ok.
+   */
   health(): Promise<Record<string, 'ok' | string>>;
+  /** What is running now, by function (`importInventory ×1, storeSummaries ×2`); '' when nothing. */
+  running(): string;
   /** Resolves when no invocation is running or queued and stream consumers are caught up. */
   waitForIdle(timeoutMs?: number): Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Takes no more HTTP requests (503) or events, lets running invocations finish for up to
+   * the grace period, then stops every emulator, DynamoDB Local last. Called again, it
+   * returns the same stop.
+   */
+  stop(options?: StopOptions): Promise<void>;
+}
+
+export interface StopOptions {
+  /** How long running invocations may take to finish; default 30 s. */
+  graceMs?: number;
+  /** Told what was still running when the grace period ended. */
+  unfinished?: (running: string) => void;
 }
