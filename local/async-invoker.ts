@@ -72,6 +72,11 @@ export class AsyncInvoker {
     this.start({ id: randomUUID(), event, attempts: 0 });
   }
 
+  /** Journals an event without running it (the cloud is stopping): the next start runs it. */
+  keep(event: unknown): void {
+    this.save({ id: randomUUID(), event, attempts: 0 });
+  }
+
   /** Runs again every event a previous process left in the journal; returns how many. */
   replay(): number {
     const dir = this.options.journalDir;

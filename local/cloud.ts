@@ -89,7 +89,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 async function startParts(setting: Setting, services: LocalService[]) {
   const { options, dataDir, stateDir, stack, log } = setting;
   let functions: LocalFunctions | undefined;
-  let dispatchS3 = (_record: S3EventRecord): void => undefined;
+  let dispatchS3 = (_record: S3EventRecord, _keep?: boolean): void => undefined;
   const intake = { open: true };
   const functionNamed = (key: string) => functions?.byKey.get(key);
   const runner = createStateMachineRunner({ ...setting, functionNamed, dataDir: stateDir });
@@ -99,9 +99,11 @@ async function startParts(setting: Setting, services: LocalService[]) {
   // The HTTP API listens first: the provider and the web function are given its URL.
   const http = await startHttpApi({ port: options.ports?.http ?? 0, accountId: LOCAL_ACCOUNT_ID, log });
   services.push(http);
-  // Once the cloud is stopping, an S3 event is not dispatched (and said so).
-  const onS3Event = (record: S3EventRecord) =>
-    intake.open ? dispatchS3(record) : log(`not dispatched, the cloud is stopping: ${record.s3.object.key}`);
+  // Once the cloud is stopping, an S3 event is journaled for the next start (and said so).
+  const onS3Event = (record: S3EventRecord) => {
+    if (!intake.open) log(`kept for the next start, the cloud is stopping: ${record.s3.object.key}`);
+    dispatchS3(record, !intake.open);
+  };
   const started = startEmulators(setting, runner, services, onS3Event, http.url);
   const [dynamoDb, aws, s3, oidc] = await started;
   await createTables(dynamoDb.client, stack);
@@ -120,7 +122,7 @@ async function startParts(setting: Setting, services: LocalService[]) {
     asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [200, 400],
   });
   services.push(triggers);
-  dispatchS3 = (record) => triggers.dispatchS3(record);
+  dispatchS3 = (record, keep) => triggers.dispatchS3(record, keep);
   const health = async () =>
     Object.fromEntries(await Promise.all(services.map(async (part) => [part.name, await part.health()])));
   http.serve(httpRoutes(functions.byKey.values()), health);
@@ -170,6 +172,7 @@ function startEmulators(
         cors: resource.Properties?.CorsConfiguration,
       })),
       onEvent: onS3Event,
+      log,
     }),
     ...(options.auth === 'oidc' ? [startIdentityProvider(oidc)] : []),
   ]);

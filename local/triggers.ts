@@ -81,10 +81,12 @@ function s3Subscriptions(options: TriggerOptions) {
   return {
     invokers: [...new Set(subscriptions.map((subscription) => subscription.invoker))],
     // A function with several matching `s3` events still gets the event once, as from S3.
-    dispatch: (record: S3EventRecord): void => {
+    // While the cloud stops, an event is only journaled (`keep`): the next start runs it.
+    dispatch: (record: S3EventRecord, keep = false): void => {
       const matching = subscriptions.filter(({ bucket, event }) => matchesS3Event(record, event, bucket));
       for (const invoker of new Set(matching.map((subscription) => subscription.invoker))) {
-        invoker.submit({ Records: [record] });
+        if (keep) invoker.keep({ Records: [record] });
+        else invoker.submit({ Records: [record] });
       }
     },
   };
