@@ -11,7 +11,7 @@ import type { InvocationRecord, SnsOutboxEntry } from './types.ts';
  * it as well: each invocation, each message in full, each Step Functions state.
  */
 export const verboseLogs = (): boolean => process.env.STOCKROOM_LOG === 'verbose';
-const WINDOW_MS = 5000;
+const WINDOW_MS = 10_000;
 
 /** Sends the JSON lines written to stdout and stderr to a file (and, when verbose, through). */
 export function routeFunctionOutput(dataDir: string, echo: boolean): () => void {

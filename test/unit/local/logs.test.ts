@@ -46,7 +46,7 @@ describe('the terminal log of npm start', () => {
     for (let i = 0; i < 40; i += 1) terminal.invocation(invocation({ durationMs: i }));
     for (let i = 0; i < 7; i += 1) terminal.message(alert(i < 5 ? 'out_of_stock' : 'back_in_stock'));
     const before = lines.length;
-    vi.advanceTimersByTime(5000);
+    vi.advanceTimersByTime(10_000);
 
     // Assess
     expect(before).toBe(0);
