@@ -109,7 +109,10 @@ async function startParts(setting: Setting, services: LocalService[]) {
   await createTables(dynamoDb.client, stack);
   const urls = { s3: s3.url, dynamodb: dynamoDb.url, aws: aws.url };
   const credentials = LOCAL_CREDENTIALS;
-  const environment = { web: signInEnvironment(oidc, http.url) };
+  const environment = {
+    ...options.environment,
+    web: { ...options.environment?.web, ...signInEnvironment(oidc, http.url) },
+  };
   functions = await loadFunctions({ ...setting, keys: options.functions, urls, credentials, environment });
   const counts = countInvocations(functions);
   const triggers = startTriggers({

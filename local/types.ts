@@ -31,6 +31,8 @@ export interface LocalCloudOptions {
   asyncRetryDelaysMs?: number[];
   /** Only wire these functions (by serverless.yml name); default all. */
   functions?: string[];
+  /** By function key: environment values over serverless.yml's (a bench measuring one path). */
+  environment?: Record<string, Record<string, string>>;
   /** `oidc`: sign-in with the local OpenID provider (`npm start`); `none` (default, tests): the web function open. */
   auth?: 'none' | 'oidc';
 }
