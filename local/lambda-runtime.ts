@@ -9,6 +9,8 @@ import type { InvocationRecord } from './types.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
+let coldStarts: Promise<unknown> = Promise.resolve();
+
 /** The error a function invocation ended with, as Lambda reports it. */
 export class FunctionError extends Error {
   override name = 'FunctionError';
@@ -102,7 +104,17 @@ export class LocalFunction {
     if (this.containers === 0) this.idle.push(await this.importHandler());
   }
 
-  private async importHandler(): Promise<Handler> {
+  /** Cold starts run one at a time, in every function: each sets process.env while it loads. */
+  private importHandler(): Promise<Handler> {
+    const loaded = coldStarts.then(() => this.coldStart());
+    coldStarts = loaded.then(
+      () => undefined,
+      () => undefined,
+    );
+    return loaded;
+  }
+
+  private async coldStart(): Promise<Handler> {
     this.containers += 1;
     // A module is imported once per URL: a query makes each container's copy its own.
     const copy = this.containers > 1 ? `?container=${this.containers}` : '';
