@@ -236,6 +236,7 @@ async function writePass(
         status: 'failed',
         reason: 'write_error',
         detail: error.message,
+        ...error.progress,
         rowsImported: writer.rowsWritten,
       });
       return { outcome: 'write_failed', report, error };

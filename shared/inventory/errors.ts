@@ -15,7 +15,17 @@ export class InventoryFileRejectedError extends Error {
 export const emptyFileError = (): InventoryFileRejectedError =>
   new InventoryFileRejectedError('empty_file', 'the file is empty; expected a header row: store,item,count');
 
+/** How far an import had got when a write failed for good. */
+export interface ImportProgress {
+  rowsRead: number;
+  rowsRejected: number;
+}
+
 /** A write failed for good (a permanent error, or retries exhausted): the import stops. */
 export class InventoryWriteError extends Error {
   override name = 'InventoryWriteError';
+  /** Items of the failed batch that BatchWriteItem did write (all but its unprocessed ones). */
+  confirmedItems = 0;
+  /** Set by the import loop that met the error. */
+  progress?: ImportProgress;
 }

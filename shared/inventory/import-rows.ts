@@ -1,6 +1,6 @@
 import type { RecordDelimiter } from './csv-lines.ts';
 import { type CsvRecord, decodeUtf8, innerLineBreaks, readCsvRecords } from './csv-records.ts';
-import { emptyFileError } from './errors.ts';
+import { emptyFileError, InventoryWriteError } from './errors.ts';
 import { KeySet, keyFingerprint } from './key-set.ts';
 import { DEFAULT_FILE_LIMITS, type InventoryFileLimits } from './limits.ts';
 import { guardCsv } from './ranges.ts';
@@ -102,14 +102,15 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
         break;
       }
     }
+    if (layout) await sink.flush();
   } catch (error) {
     await sink.drain();
+    if (error instanceof InventoryWriteError) error.progress ??= { rowsRead, rowsRejected };
     throw error;
   }
   if (!layout) {
     throw emptyFileError();
   }
-  await sink.flush();
   return {
     rowsRead,
     rowsImported: sink.rowsWritten,

@@ -214,6 +214,8 @@ export class InventoryWriter {
           this.#finished(inFlight);
         },
         (error: unknown) => {
+          // Items a response confirmed before the batch failed for good are in the table.
+          if (error instanceof InventoryWriteError) this.#rowsWritten += error.confirmedItems;
           this.#fatal ??=
             error instanceof InventoryWriteError
               ? error
@@ -233,6 +235,10 @@ export class InventoryWriter {
   async #writeWithRetries(requests: WriteRequest[]): Promise<void> {
     const { client, tableName, maxAttempts } = this.#options;
     let unprocessed = requests;
+    const failed = (message: string, cause: unknown) =>
+      Object.assign(new InventoryWriteError(message, { cause }), {
+        confirmedItems: requests.length - unprocessed.length,
+      });
     for (let attempt = 1; ; attempt += 1) {
       let error: unknown;
       try {
@@ -244,17 +250,16 @@ export class InventoryWriter {
         if (left.length === 0) return;
         unprocessed = left;
       } catch (caught) {
-        if (!isRetryableWriteError(caught)) {
-          throw new InventoryWriteError(`BatchWriteItem failed: ${describe(caught)}`, { cause: caught });
-        }
+        if (!isRetryableWriteError(caught))
+          throw failed(`BatchWriteItem failed: ${describe(caught)}`, caught);
         error = caught;
       }
       if (attempt >= maxAttempts) {
-        throw new InventoryWriteError(
+        throw failed(
           error === undefined
             ? `${unprocessed.length} items still unprocessed after ${attempt} attempts`
             : `BatchWriteItem still failing after ${attempt} attempts: ${describe(error)}`,
-          { cause: error },
+          error,
         );
       }
       const delayMs = this.#backoff(attempt);

@@ -3,6 +3,7 @@ import {
   BatchWriteItemCommand,
   type BatchWriteItemCommandInput,
   DynamoDBClient,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import {
   GetObjectCommand,
@@ -385,6 +386,32 @@ describe('importInventoryObject', () => {
     expect(reportOf(result)).toMatchObject({ status: 'failed', reason: 'write_error', rowsImported: 0 });
     expect(reportOf(result)?.detail).toContain('ResourceNotFoundException');
     expect(storedReport().report).toEqual(reportOf(result));
+  });
+
+  it('says how far a failed import got: rows read, and every row the table holds', async () => {
+    // Prepare: 100 rows (4 batches of 25). The first two batches are written; the third has
+    // 5 items left unprocessed on every attempt; the fourth meets a permanent error.
+    serve(`store,item,count\n${Array.from({ length: 100 }, (_, i) => `s1,i${i},${i}`).join('\n')}\n`);
+    let calls = 0;
+    dynamoMock.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
+      calls += 1;
+      const [table, requests] = Object.entries(input.RequestItems ?? {})[0] as [string, WriteRequest[]];
+      const first = requests[0]?.PutRequest?.Item?.item?.S ?? '';
+      const batch = Math.floor(Number(first.slice(1)) / 25);
+      if (batch === 3)
+        throw Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: {} });
+      if (batch === 2) return { UnprocessedItems: { [table]: requests.slice(-5) } };
+      return { UnprocessedItems: {} };
+    });
+
+    // Act
+    const result = await run();
+
+    // Assess: 25 + 25 written, and 20 of the third batch.
+    expect(calls).toBeGreaterThan(3);
+    expect(reportOf(result)).toMatchObject({ status: 'failed', reason: 'write_error', rowsImported: 70 });
+    // Reading stops at the failure: every row read so far is counted, rejected ones too.
+    expect(reportOf(result)?.rowsRead).toBeGreaterThanOrEqual(75);
   });
 
   it('reports an object deleted before it could be read', async () => {
