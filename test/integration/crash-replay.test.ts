@@ -195,5 +195,23 @@ describe('the local cloud killed mid-way', () => {
       { timeoutMs: 120_000, what: 'every thumbnail and image report after the restart' },
     );
     expect(await readdir(join(dataDir, 'journal', 'importInventory'))).toEqual([]);
+    // Every item that arrived at 0 raised its alert, before or after the crash. (An alert
+    // may come twice — at least once, as Lambda's stream delivery is — but none is lost.)
+    const zeros = (STORES * ITEMS) / 50;
+    await eventually(
+      async () => {
+        const outbox = (await readFile(join(dataDir as string, 'sns-outbox.jsonl'), 'utf8'))
+          .trim()
+          .split('\n');
+        const alerted = new Set(
+          outbox.map((line) => {
+            const { messageAttributes: a } = JSON.parse(line);
+            return `${a.store?.StringValue}/${a.item?.StringValue}/${a.type?.StringValue}`;
+          }),
+        );
+        return alerted.size === zeros ? true : undefined;
+      },
+      { timeoutMs: 120_000, what: `${zeros} distinct out-of-stock alerts` },
+    );
   }, 600_000);
 });
