@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InvocationRecord, SnsOutboxEntry } from './types.ts';
 
@@ -12,11 +12,15 @@ import type { InvocationRecord, SnsOutboxEntry } from './types.ts';
  */
 export const verboseLogs = (): boolean => process.env.STOCKROOM_LOG === 'verbose';
 const WINDOW_MS = 10_000;
+const MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 /** Sends the JSON lines written to stdout and stderr to a file (and, when verbose, through). */
 export function routeFunctionOutput(dataDir: string, echo: boolean): () => void {
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
-  const file = createWriteStream(join(dataDir, 'logs', 'functions.jsonl'), { flags: 'a' });
+  const path = join(dataDir, 'logs', 'functions.jsonl');
+  // One earlier file is kept: the log of long-lived state does not grow without end.
+  if ((statSync(path, { throwIfNoEntry: false })?.size ?? 0) > MAX_LOG_BYTES) renameSync(path, `${path}.1`);
+  const file = createWriteStream(path, { flags: 'a' });
   const streams = [process.stdout, process.stderr];
   const originals = streams.map((stream) => stream.write.bind(stream));
   streams.forEach((stream, index) => {

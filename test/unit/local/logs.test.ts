@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -141,6 +141,26 @@ describe('the functions’ own log lines', () => {
       expect(file).toBe('{"level":"INFO","message":"imported"}\n');
     } finally {
       process.stdout.write = original;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps one earlier file when the log has grown past 64 MiB', async () => {
+    // Prepare: a large (sparse) log from earlier runs.
+    const dataDir = await mkdtemp(join(tmpdir(), 'stockroom-logs-'));
+    const path = join(dataDir, 'logs', 'functions.jsonl');
+    await mkdir(join(dataDir, 'logs'));
+    await writeFile(path, '');
+    await truncate(path, 65 * 1024 * 1024);
+    try {
+      // Act
+      routeFunctionOutput(dataDir, true)();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      // Assess
+      expect((await stat(`${path}.1`)).size).toBe(65 * 1024 * 1024);
+      expect((await stat(path)).size).toBe(0);
+    } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
