@@ -1,6 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,9 +7,9 @@ import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
-import { projectRoot } from '../../local/service-config.ts';
 import type { Endpoints } from '../../local/types.ts';
 import { eventually } from '../support/local-cloud.ts';
+import { freePorts, type NpmStart, npmStart } from '../support/npm-start.ts';
 
 // `kill -9` of the whole local cloud (its Node process and DynamoDB Local's JVM) while S3
 // events are being handled, then a restart: every event in flight is delivered again, as
@@ -22,59 +20,12 @@ const IMAGES = 30;
 const STORES = 3;
 const ITEMS = 10_000;
 let dataDir: string | undefined;
-let running: ReturnType<typeof startCloud> | undefined;
+let running: NpmStart | undefined;
 
 afterAll(async () => {
-  if (running) killCloud(running);
+  running?.kill();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function startCloud(directory: string, ports: Record<string, number>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      STOCKROOM_AUTH: 'none',
-      STOCKROOM_DATA_DIR: directory,
-      STOCKROOM_S3_PORT: String(ports.s3),
-      STOCKROOM_DYNAMODB_PORT: String(ports.dynamodb),
-      STOCKROOM_AWS_PORT: String(ports.aws),
-      STOCKROOM_HTTP_PORT: String(ports.http),
-      STOCKROOM_OIDC_PORT: String(ports.oidc),
-    },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const started = eventually(() => (output.includes('Press Ctrl-C to stop.') ? true : undefined), {
-    timeoutMs: 90_000,
-    what: 'the local cloud to start',
-  });
-  return { child, started, output: () => output, directory };
-}
-
-/** What a power cut does: SIGKILL to the cloud and to every process it started. */
-function killCloud(run: ReturnType<typeof startCloud>): void {
-  run.child.kill('SIGKILL');
-  // DynamoDB Local's JVM is the one process that names the data directory (its dbPath).
-  try {
-    execFileSync('pkill', ['-KILL', '-f', run.directory]);
-  } catch {
-    // none left
-  }
-}
 
 function clients(endpoints: Endpoints) {
   const common = { region: endpoints.region, credentials: LOCAL_CREDENTIALS };
@@ -126,15 +77,9 @@ describe('the local cloud killed mid-way', () => {
   it('delivers every S3 event in flight again after a restart: thumbnails, reports and the whole import', async () => {
     // Prepare
     dataDir = await mkdtemp(join(tmpdir(), 'stockroom-crash-'));
-    const ports = {
-      s3: await freePort(),
-      dynamodb: await freePort(),
-      aws: await freePort(),
-      http: await freePort(),
-      oidc: await freePort(),
-    };
-    running = startCloud(dataDir, ports);
-    await running.started;
+    const ports = await freePorts();
+    running = npmStart(dataDir, ports);
+    await running.printed('Press Ctrl-C to stop.');
     const endpoints: Endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
     const { s3, documents } = clients(endpoints);
     const { uploads, thumbnails } = endpoints.buckets;
@@ -163,10 +108,12 @@ describe('the local cloud killed mid-way', () => {
         what: 'the import to be under way',
       },
     );
-    killCloud(running);
+    // What a power cut does: SIGKILL to the cloud and to every process it started.
+    running.kill();
+    await running.exited;
     const journal = await readdir(join(dataDir, 'journal', 'importInventory'));
-    running = startCloud(dataDir, ports);
-    await running.started;
+    running = npmStart(dataDir, ports);
+    await running.printed('Press Ctrl-C to stop.');
 
     // Assess: the import was in the journal at the crash, and was run again to the end.
     expect(journal.filter((name) => name.endsWith('.json'))).toHaveLength(1);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,9 +8,9 @@ import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '#shared/aws/clients.ts';
-import { projectRoot } from '../../local/service-config.ts';
 import type { LocalCloud } from '../../local/types.ts';
 import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
+import { freePorts, type NpmStart, npmStart } from '../support/npm-start.ts';
 
 let cloud: LocalCloud;
 let clients: TestClients;
@@ -195,15 +194,6 @@ describe('the local HTTP API', () => {
   });
 });
 
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1', () => {
@@ -214,53 +204,9 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-type Ports = Record<'s3' | 'dynamodb' | 'aws' | 'http' | 'oidc', number>;
-
-/** `npm start` (local/main.ts) in a process of its own, on the given ports and data directory. */
-function npmStart(dataDir: string, ports: Ports, args: string[] = [], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
-    cwd: projectRoot,
-    env: {
-      ...process.env,
-      STOCKROOM_AUTH: '',
-      ...env,
-      STOCKROOM_DATA_DIR: dataDir,
-      STOCKROOM_S3_PORT: String(ports.s3),
-      STOCKROOM_DYNAMODB_PORT: String(ports.dynamodb),
-      STOCKROOM_AWS_PORT: String(ports.aws),
-      STOCKROOM_HTTP_PORT: String(ports.http),
-      STOCKROOM_OIDC_PORT: String(ports.oidc),
-    },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
-
-async function freePorts(): Promise<Ports> {
-  const [s3, dynamodb, aws, http, oidc] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
-  ];
-  return { s3, dynamodb, aws, http, oidc };
-}
-
-async function bannerOf(run: ReturnType<typeof npmStart>): Promise<string> {
-  await eventually(() => (run.stdout().includes('Press Ctrl-C to stop.') ? true : undefined), {
-    timeoutMs: 90_000,
-    what: `the banner (stderr: ${run.stderr()})`,
-  });
-  return run.stdout();
+async function bannerOf(run: NpmStart): Promise<string> {
+  await run.printed('Press Ctrl-C to stop.');
+  return run.output();
 }
 
 describe('npm start', () => {
@@ -280,7 +226,7 @@ describe('npm start', () => {
     // Prepare: state from an earlier run, which --clean must drop.
     const ports = await freePorts();
     await writeFile(join(dataDir, 'sns-outbox.jsonl'), '{"topicArn":"old","message":"old"}\n');
-    const run = npmStart(dataDir, ports, ['--clean']);
+    const run = npmStart(dataDir, ports, { STOCKROOM_AUTH: '' }, ['--clean']);
 
     // Act
     const banner = await bannerOf(run);
@@ -321,7 +267,7 @@ describe('npm start', () => {
     );
     expect(outbox).not.toContain('old');
     expect(code).toBe(0);
-    expect(run.stdout()).toContain('Stopped.');
+    expect(run.output()).toContain('Stopped.');
     // Nothing listens any more: DynamoDB Local's JVM is gone too.
     for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
   });
@@ -339,7 +285,7 @@ describe('npm start', () => {
 
       try {
         // Act
-        const run = npmStart(dataDir, ports);
+        const run = npmStart(dataDir, ports, { STOCKROOM_AUTH: '' });
         const code = await run.exited;
 
         // Assess
@@ -363,7 +309,7 @@ describe('npm start', () => {
 
     try {
       // Act
-      const run = npmStart(dataDir, ports, [], { STOCKROOM_AUTH: 'none' });
+      const run = npmStart(dataDir, ports, { STOCKROOM_AUTH: 'none' });
       const banner = await bannerOf(run);
       const endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
       run.child.kill('SIGINT');

@@ -40,6 +40,8 @@ export interface NpmStart {
   exited: Promise<number | null>;
   /** stdout and stderr, interleaved as they came. */
   output(): string;
+  /** stderr alone. */
+  stderr(): string;
   /** Resolves once the output contains `text`. */
   printed(text: string | RegExp, timeoutMs?: number): Promise<void>;
   /** `.local/endpoints.json` of this run (once started). */
@@ -50,8 +52,13 @@ export interface NpmStart {
   kill(): void;
 }
 
-export function npmStart(dataDir: string, ports: Ports, env: Record<string, string> = {}): NpmStart {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+export function npmStart(
+  dataDir: string,
+  ports: Ports,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): NpmStart {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
     cwd: projectRoot,
     detached: true,
     env: {
@@ -67,11 +74,15 @@ export function npmStart(dataDir: string, ports: Ports, env: Record<string, stri
     },
   });
   let output = '';
+  let stderr = '';
   const keep = (chunk: Buffer): void => {
     output += chunk.toString();
   };
   child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  child.stderr.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    stderr += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const printed = async (text: string | RegExp, timeoutMs = 90_000): Promise<void> => {
     const found = () => (typeof text === 'string' ? output.includes(text) : text.test(output));
@@ -87,7 +98,17 @@ export function npmStart(dataDir: string, ports: Ports, env: Record<string, stri
       if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
     }
   };
-  return { child, dataDir, exited, output: () => output, printed, endpoints, terminal, kill };
+  return {
+    child,
+    dataDir,
+    exited,
+    output: () => output,
+    stderr: () => stderr,
+    printed,
+    endpoints,
+    terminal,
+    kill,
+  };
 }
 
 /** The pids of the DynamoDB Local JVMs that keep their files in this data directory. */
