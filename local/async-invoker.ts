@@ -85,9 +85,9 @@ export class AsyncInvoker {
     return names.length;
   }
 
+  /** run() journals the event (attempt counted) before its first await: before this returns. */
   private start(entry: JournalEntry): void {
     this.pending += 1;
-    this.save(entry);
     void this.run(entry).finally(() => {
       this.pending -= 1;
     });

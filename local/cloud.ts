@@ -114,7 +114,6 @@ async function startParts(setting: Setting, services: LocalService[]) {
     web: { ...options.environment?.web, ...signInEnvironment(oidc, http.url) },
   };
   functions = await loadFunctions({ ...setting, keys: options.functions, urls, credentials, environment });
-  const counts = countInvocations(functions);
   const triggers = startTriggers({
     ...setting,
     functions: functions.byKey,
@@ -132,7 +131,7 @@ async function startParts(setting: Setting, services: LocalService[]) {
   const served = { s3: s3.url, dynamodb: dynamoDb.url, sns: aws.url, http: http.url };
   const endpoints = endpointsOf(stack, runner, { ...served, ...(oidc && { oidc: oidc.url }) });
   const cloudParts = { services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
-  return { ...setting, ...cloudParts, http, intake, counts, health };
+  return { ...setting, ...cloudParts, http, intake, health };
 }
 
 /** The web function's sign-in settings (Cognito's in serverless.yml): the local provider's, or sign-in off. */
@@ -198,29 +197,13 @@ function endpointsOf(
   };
 }
 
-/** Each function's invocations in progress (running or waiting for a slot), for `running()`. */
-function countInvocations(functions: LocalFunctions): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const fn of functions.byKey.values()) {
-    const invoke = fn.invoke.bind(fn);
-    const add = (step: number) => counts.set(fn.key, (counts.get(fn.key) ?? 0) + step);
-    fn.invoke = async (...args) => {
-      add(1);
-      try {
-        return await invoke(...args);
-      } finally {
-        add(-1);
-      }
-    };
-  }
-  return counts;
-}
-
 function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
   const { stack, functions, triggers, runner, services, log } = parts;
   const busy = (): boolean => functions.busy || triggers.busy || runner.busy;
   const running = (): string => {
-    const named = [...parts.counts].flatMap(([name, count]) => (count > 0 ? [`${name} ×${count}`] : []));
+    const named = [...functions.byKey.values()].flatMap((fn) =>
+      fn.inProgress > 0 ? [`${fn.key} ×${fn.inProgress}`] : [],
+    );
     if (runner.busy) named.push('Step Functions executions');
     if (triggers.busy && named.length === 0) named.push('S3 events waiting for a retry');
     return named.join(', ');

@@ -187,8 +187,13 @@ export class LocalFunction {
     }
   }
 
+  /** Invocations running or waiting for a slot. */
+  get inProgress(): number {
+    return this.running + this.waiting.length;
+  }
+
   get busy(): boolean {
-    return this.running > 0 || this.waiting.length > 0;
+    return this.inProgress > 0;
   }
 
   private context(requestId: string, deadline: number): Context {
