@@ -1,26 +1,31 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StockAlertMessage } from '#shared/stock/alerts.ts';
-import { type PendingAlert, publishStockAlerts } from './publisher.ts';
+import type { PublishAlert } from './publisher.ts';
 import { PoisonRecordError, stockAlertFor } from './records.ts';
 
 export interface StockAlertsDependencies {
-  sns: SNSClient;
-  topicArn: string;
+  /** Publishes one alert (in production: once per stream record, see once.ts). */
+  publish: PublishAlert;
   /** Told about each record skipped as poison (already classified, never retried). */
   onPoisonRecord?: (record: DynamoDBRecord, error: PoisonRecordError) => void;
-  onPublished?: (count: number) => void;
+}
+
+/** An alert that was not published; its record is reported for Lambda to retry. */
+export class AlertPublishError extends Error {
+  override name = 'AlertPublishError';
 }
 
 /**
  * Turns a batch of inventory stream records into SNS alerts and reports, per record, what
  * must be retried (ReportBatchItemFailures; the identifier is the record's SequenceNumber).
  *
- * All alerts of the batch are published first, in PublishBatch calls of 10, then Powertools'
- * BatchProcessor builds the response from each record's outcome: a failed publish fails
- * that record only; a poison record is logged and counted but not failed (see records.ts).
- * If every record fails, Powertools throws, and Lambda retries the batch by bisecting it.
+ * The alerts of one item are published in stream order, one after the other (an item that
+ * ran out and came back within a batch says so in that order); different items in parallel.
+ * An alert that fails fails its record, and the item's later alerts of the batch wait for
+ * the retry. Powertools' BatchProcessor then builds the response from each record's
+ * outcome; a poison record is logged and counted but not failed (see records.ts). If every
+ * record fails, Powertools throws, and Lambda retries the batch by bisecting it.
  * https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html
  */
 export async function processStockAlerts(
@@ -28,7 +33,7 @@ export async function processStockAlerts(
   deps: StockAlertsDependencies,
 ): Promise<DynamoDBBatchResponse> {
   const poison = new Map<DynamoDBRecord, PoisonRecordError>();
-  const pending: PendingAlert<DynamoDBRecord>[] = [];
+  const byItem = new Map<string, { record: DynamoDBRecord; message: StockAlertMessage }[]>();
   for (const record of event.Records) {
     let message: StockAlertMessage | undefined;
     try {
@@ -38,11 +43,13 @@ export async function processStockAlerts(
       poison.set(record, error);
       continue;
     }
-    if (message) pending.push({ key: record, message });
+    if (!message) continue;
+    const key = JSON.stringify([message.body.store, message.body.item]);
+    byItem.set(key, [...(byItem.get(key) ?? []), { record, message }]);
   }
 
-  const failures = await publishStockAlerts(deps.sns, deps.topicArn, pending);
-  deps.onPublished?.(pending.length - failures.size);
+  const failures = new Map<DynamoDBRecord, AlertPublishError>();
+  await Promise.all([...byItem.values()].map((alerts) => publishInOrder(alerts, deps.publish, failures)));
 
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return processPartialResponse(
@@ -55,4 +62,26 @@ export async function processStockAlerts(
     },
     processor,
   );
+}
+
+async function publishInOrder(
+  alerts: readonly { record: DynamoDBRecord; message: StockAlertMessage }[],
+  publish: PublishAlert,
+  failures: Map<DynamoDBRecord, AlertPublishError>,
+): Promise<void> {
+  let failed: AlertPublishError | undefined;
+  for (const { record, message } of alerts) {
+    if (failed) {
+      failures.set(record, new AlertPublishError('an earlier alert of this item failed', { cause: failed }));
+      continue;
+    }
+    try {
+      await publish(message);
+    } catch (error) {
+      failed = new AlertPublishError(`the alert was not published: ${(error as Error).message}`, {
+        cause: error,
+      });
+      failures.set(record, failed);
+    }
+  }
 }

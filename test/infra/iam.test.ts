@@ -104,7 +104,16 @@ const expected: Record<string, Grants> = {
   StockAlerts: {
     ...X_RAY,
     ...STREAM,
-    'SNS PublishBatch': ['sns:Publish OutOfStockTopic'],
+    'SNS Publish (functions/stock-alerts/publisher.ts)': ['sns:Publish OutOfStockTopic'],
+    // Powertools' DynamoDBPersistenceLayer: PutItem (INPROGRESS), GetItem, UpdateItem
+    // (COMPLETED), DeleteItem (a failed publish).
+    // https://docs.aws.amazon.com/powertools/typescript/latest/features/idempotency/#iam-permissions
+    'DynamoDB records of the alerts published (functions/stock-alerts/once.ts)': [
+      'dynamodb:PutItem AlertsPublishedTable',
+      'dynamodb:GetItem AlertsPublishedTable',
+      'dynamodb:UpdateItem AlertsPublishedTable',
+      'dynamodb:DeleteItem AlertsPublishedTable',
+    ],
     'the on-failure destination': ['sqs:SendMessage StreamFailuresQueue'],
   },
   StoreSummaries: {

@@ -1,0 +1,144 @@
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishOnce } from '../../functions/stock-alerts/once.ts';
+import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
+import { type DynamoDbStandIn, startDynamoDb } from '../../local/dynamodb.ts';
+import { type StockAlertMessage, stockAlertMessage } from '../../shared/stock/alerts.ts';
+
+// The alerts-published records of Powertools' idempotency utility in a real DynamoDB
+// (DynamoDB Local): what a redelivered stream record publishes, in each state its first
+// delivery may have left.
+
+let dynamoDb: DynamoDbStandIn;
+let tables = 0;
+
+beforeAll(async () => {
+  dynamoDb = await startDynamoDb({ port: 0, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+});
+
+afterAll(async () => {
+  await dynamoDb?.stop();
+});
+
+async function table(): Promise<string> {
+  tables += 1;
+  const name = `alerts-published-${tables}`;
+  await dynamoDb.client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    }),
+  );
+  return name;
+}
+
+/** What Lambda passes: only the remaining time matters here. */
+const contextWith = (remainingMs: number) =>
+  ({ getRemainingTimeInMillis: () => remainingMs, functionName: 'stockAlerts' }) as unknown as Context;
+
+const alert = (eventId: string, item = 'fig'): StockAlertMessage =>
+  stockAlertMessage('out_of_stock', {
+    previousCount: 2,
+    current: { store: 's1', item, count: 0, source: null },
+    eventId,
+    at: '2025-03-01T10:00:00.000Z',
+  });
+
+/** A publisher that counts each message it was given, failing the first `failures` calls. */
+function sns(failures = 0) {
+  const sent: string[] = [];
+  let calls = 0;
+  const publish = async (message: StockAlertMessage) => {
+    calls += 1;
+    if (calls <= failures) throw new Error('SNS is unavailable');
+    sent.push(message.body.eventId);
+    return `m-${sent.length}`;
+  };
+  return { publish, sent };
+}
+
+describe('publishOnce (alerts-published records in DynamoDB)', () => {
+  it('publishes a redelivered record once, and different records each once', async () => {
+    // Prepare
+    const name = await table();
+    const topic = sns();
+    const once = publishOnce(topic.publish, dynamoDb.client, name);
+    once.registerContext(contextWith(30_000));
+
+    // Act
+    const ids = [
+      await once.publish(alert('e-1')),
+      await once.publish(alert('e-1')),
+      await once.publish(alert('e-2', 'kiwi')),
+    ];
+    const again = publishOnce(topic.publish, dynamoDb.client, name);
+    again.registerContext(contextWith(30_000));
+    ids.push(await again.publish(alert('e-1')));
+
+    // Assess: a repeat answers the first publish's message id and sends nothing.
+    expect(topic.sent).toEqual(['e-1', 'e-2']);
+    expect(ids).toEqual(['m-1', 'm-1', 'm-2', 'm-1']);
+  });
+
+  it('publishes on the retry when the first attempt failed', async () => {
+    // Prepare
+    const topic = sns(1);
+    const once = publishOnce(topic.publish, dynamoDb.client, await table());
+    once.registerContext(contextWith(30_000));
+
+    // Act
+    const first = once.publish(alert('e-3'));
+    await expect(first).rejects.toThrow(/unavailable/);
+    await once.publish(alert('e-3'));
+
+    // Assess
+    expect(topic.sent).toEqual(['e-3']);
+  });
+
+  it('refuses a delivery while another is still publishing the same record', async () => {
+    // Prepare: the first delivery hangs inside SNS.
+    const name = await table();
+    let release: () => void = () => undefined;
+    const slow = publishOnce(
+      () => new Promise<string>((resolve) => (release = () => resolve('m-slow'))),
+      dynamoDb.client,
+      name,
+    );
+    slow.registerContext(contextWith(30_000));
+    const topic = sns();
+    const other = publishOnce(topic.publish, dynamoDb.client, name);
+    other.registerContext(contextWith(30_000));
+
+    // Act
+    const first = slow.publish(alert('e-4'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = other.publish(alert('e-4'));
+
+    // Assess: the second is an error (so Lambda retries its record), and sends nothing.
+    await expect(second).rejects.toMatchObject({ name: 'IdempotencyAlreadyInProgressError' });
+    release();
+    await expect(first).resolves.toBe('m-slow');
+    expect(topic.sent).toEqual([]);
+  });
+
+  it('publishes when the delivery whose host died has expired, so that no alert is lost', async () => {
+    // Prepare: the first delivery's host "dies" inside SNS (never answers) with 300 ms left.
+    const name = await table();
+    const dead = publishOnce(() => new Promise<string>(() => undefined), dynamoDb.client, name);
+    dead.registerContext(contextWith(300));
+    void dead.publish(alert('e-5'));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const topic = sns();
+    const retry = publishOnce(topic.publish, dynamoDb.client, name);
+    retry.registerContext(contextWith(30_000));
+
+    // Act
+    await retry.publish(alert('e-5'));
+
+    // Assess
+    expect(topic.sent).toEqual(['e-5']);
+  });
+});
