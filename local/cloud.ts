@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { S3EventRecord } from 'aws-lambda';
-import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint/server.ts';
+import { type AwsEndpoint, type LambdaBackend, startAwsEndpoint } from './aws-endpoint/server.ts';
 import { createTables, type DynamoDbStandIn, startDynamoDb, stopLeftoverDynamoDb } from './dynamodb.ts';
 import { localDataDir } from './endpoints-file.ts';
 import { FailureQueues } from './failure-queues.ts';
@@ -16,6 +16,7 @@ import { loadServiceConfig } from './service-config.ts';
 import { createStateMachineRunner, type LocalStateMachineRunner } from './step-functions.ts';
 import { startTriggers } from './triggers.ts';
 import type { Endpoints, LocalCloud, LocalCloudOptions, StopOptions } from './types.ts';
+import { watchFunctions } from './watch.ts';
 
 export const LOCAL_STAGE = 'local';
 export const LOCAL_REGION = 'us-east-1';

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StepFunctionsApiError } from './aws-endpoint/errors.ts';
 import type { ExecutionDescription, StateMachineRunner } from './aws-endpoint/sfn.ts';
+import { ExecutionJournal } from './execution-journal.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 import { verboseLogs } from './logs.ts';
 import type { StackResources } from './resources.ts';
@@ -12,7 +13,9 @@ import type { Json } from './service-config.ts';
  * Step Functions stand-in: the state machines declared under `stepFunctions` in
  * serverless.yml, run by aws-local-stepfunctions with every Lambda Task state mapped to
  * the local handler of the function it names. Retry intervals are shortened locally.
- * Each execution's events and result are printed and kept in `<dataDir>/executions/`.
+ * Each execution's events and result are printed and kept in `<dataDir>/executions/`; while
+ * it runs, it is journaled in `<dataDir>/journal/states/` (execution-journal.ts) so that the
+ * next start resumes it when this process did not see it to its end.
  */
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22+).
@@ -26,6 +29,10 @@ export interface LocalStateMachineRunner extends StateMachineRunner {
   /** By the state machine's key in serverless.yml. */
   list(): { key: string; name: string; arn: string }[];
   readonly busy: boolean;
+  /** Starts again the executions a previous process left running; returns how many. */
+  resume(): number;
+  /** The cloud is stopping: an execution that ends from now on is left to the next start. */
+  close(): void;
 }
 
 export interface RunnerOptions {
@@ -51,7 +58,25 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
   const { region, accountId } = options.stack.account;
   const machines = compileMachines(options);
   const executions = new Map<string, ExecutionDescription>();
+  const journalDir = options.dataDir && join(options.dataDir, 'journal', 'states');
   let running = 0;
+  let closed = false;
+  const launch = (
+    machine: CompiledMachine,
+    description: ExecutionDescription,
+    journal?: ExecutionJournal,
+  ) => {
+    executions.set(description.executionArn, description);
+    running += 1;
+    const input = JSON.parse(description.input ?? '{}') as Json;
+    void runExecution(machine, description, input, { ...options, journal, closed: () => closed })
+      .catch((error: unknown) =>
+        options.log(`[sfn] ${description.executionArn}: ${(error as Error).message}`),
+      )
+      .finally(() => {
+        running -= 1;
+      });
+  };
   return {
     list: () => machines.map(({ key, name, arn }) => ({ key, name, arn })),
     get busy() {
@@ -76,20 +101,56 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
         status: 'RUNNING',
         input: JSON.stringify(input ?? {}),
       };
-      executions.set(executionArn, description);
-      running += 1;
-      void runExecution(machine, description, input, options)
-        .catch((error: unknown) => options.log(`[sfn] ${executionArn}: ${(error as Error).message}`))
-        .finally(() => {
-          running -= 1;
+      const journal =
+        journalDir &&
+        ExecutionJournal.begin(journalDir, {
+          ...execution,
+          startDate: execution.startDate.toISOString(),
+          input: (input ?? {}) as Json,
         });
+      launch(machine, description, journal || undefined);
       return { executionArn, startDate: description.startDate };
+    },
+    resume() {
+      const unfinished = journalDir ? ExecutionJournal.unfinished(journalDir) : [];
+      for (const journal of unfinished) {
+        const { start } = journal;
+        const machine = machines.find((candidate) => candidate.arn === start.stateMachineArn);
+        if (!machine || executions.has(start.executionArn)) continue;
+        const { input, ...execution } = start;
+        const startDate = new Date(execution.startDate);
+        launch(
+          machine,
+          { ...execution, startDate, status: 'RUNNING', input: JSON.stringify(input) },
+          journal,
+        );
+      }
+      return unfinished.length;
+    },
+    close() {
+      closed = true;
     },
     describe: (executionArn) => {
       const execution = executions.get(executionArn);
       return execution === undefined ? undefined : { ...execution };
     },
   };
+}
+
+/** Each Task state answered from the journal when it already ran with this input, else run and recorded. */
+function journaled(handlers: Record<string, TaskHandler>, journal: ExecutionJournal | undefined) {
+  if (!journal) return handlers;
+  const replaying = Object.entries(handlers).map(([state, handler]): [string, TaskHandler] => [
+    state,
+    async (input) => {
+      const recorded = journal.take(state, input);
+      if (recorded) return recorded.result;
+      const result = await handler(input);
+      journal.record(state, input, result);
+      return result;
+    },
+  ]);
+  return Object.fromEntries(replaying);
 }
 
 /** The machines of serverless.yml, their Lambda ARNs resolved and their Task states mapped to handlers. */
@@ -160,7 +221,7 @@ async function runExecution(
   machine: CompiledMachine,
   description: ExecutionDescription,
   input: unknown,
-  options: RunnerOptions,
+  options: RunnerOptions & { journal: ExecutionJournal | undefined; closed: () => boolean },
 ): Promise<void> {
   const events: unknown[] = [];
   try {
@@ -180,7 +241,7 @@ async function runExecution(
         StateMachine: { Id: machine.arn, Name: machine.name },
       },
       overrides: {
-        taskResourceLocalHandlers: machine.handlers as never,
+        taskResourceLocalHandlers: journaled(machine.handlers, options.journal) as never,
         retryIntervalOverrides: Object.fromEntries(machine.retryStates.map((state) => [state, 50])),
       },
     });
@@ -192,12 +253,17 @@ async function runExecution(
     description.output = JSON.stringify(output);
   } catch (error) {
     Object.assign(description, { status: 'FAILED' }, failureOf(error));
-  } finally {
-    description.stopDate = new Date();
-    const outcome = `${description.status}${description.error ? ` (${description.error})` : ''}`;
-    options.log(`[sfn] ${machine.key}/${description.name} ${outcome}`);
-    persist(description, events, options.dataDir);
   }
+  if (options.closed() && description.status !== 'SUCCEEDED') {
+    // Its failure may be the stop's doing (emulators going away): the next start resumes it.
+    options.log(`[sfn] ${machine.key}/${description.name} left for the next start`);
+    return;
+  }
+  description.stopDate = new Date();
+  const outcome = `${description.status}${description.error ? ` (${description.error})` : ''}`;
+  options.log(`[sfn] ${machine.key}/${description.name} ${outcome}`);
+  persist(description, events, options.dataDir);
+  options.journal?.finish();
 }
 
 async function collectEvents(
