@@ -14,6 +14,7 @@ import { type S3StandIn, startS3 } from './s3.ts';
 import { type LocalService, type PortName, startTogether, stopAll } from './service.ts';
 import { loadServiceConfig } from './service-config.ts';
 import { createStateMachineRunner, type LocalStateMachineRunner } from './step-functions.ts';
+import { thumbnailsRoute } from './thumbnails-route.ts';
 import { startTriggers } from './triggers.ts';
 import type { Endpoints, LocalCloud, LocalCloudOptions, StopOptions } from './types.ts';
 import { watchFunctions } from './watch.ts';
@@ -94,6 +95,9 @@ async function startParts(setting: Setting, services: LocalService[]) {
   const intake = { open: true };
   const functionNamed = (key: string) => functions?.byKey.get(key);
   const runner = createStateMachineRunner({ ...setting, functionNamed, dataDir: stateDir });
+  // The Lambda API listens before the functions load, and queues Event invocations once the triggers run.
+  const { provider } = stack.config;
+  const lambda: LambdaBackend = { functions: () => functions, invokeAsync: () => undefined, provider };
   const queueIds = stack.resourcesOfType('AWS::SQS::Queue').map(([id]) => id);
   const queues = Object.fromEntries(queueIds.map((id) => [id, stack.getAtt(id, 'QueueName')]));
   const failureQueues = new FailureQueues(join(dataDir, 'failures'), Object.values(queues));
@@ -105,11 +109,13 @@ async function startParts(setting: Setting, services: LocalService[]) {
     if (!intake.open) log(`kept for the next start, the cloud is stopping: ${record.s3.object.key}`);
     dispatchS3(record, !intake.open);
   };
-  const started = startEmulators(setting, runner, services, onS3Event, http.url);
+  const started = startEmulators(setting, { runner, lambda }, services, onS3Event, http.url);
   const [dynamoDb, aws, s3, oidc] = await started;
   await createTables(dynamoDb.client, stack);
   const urls = { s3: s3.url, dynamodb: dynamoDb.url, aws: aws.url };
   const credentials = LOCAL_CREDENTIALS;
+  // The HTTP API stands in for the distribution too: the web function is told its name.
+  stack.setAttribute('Distribution', 'DomainName', new URL(http.url).host);
   const environment = {
     ...options.environment,
     web: { ...options.environment?.web, ...signInEnvironment(oidc, http.url) },
@@ -125,11 +131,15 @@ async function startParts(setting: Setting, services: LocalService[]) {
     asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [200, 400],
   });
   services.push(triggers);
+  if (options.watch) services.push(await watchFunctions({ functions: functions.byKey.values(), log }));
   dispatchS3 = (record, keep) => triggers.dispatchS3(record, keep);
+  lambda.invokeAsync = (key, event) => triggers.invokeAsync(key, event, !intake.open);
+  const resumed = runner.resume();
+  if (resumed > 0) log(`resuming ${resumed} Step Functions execution(s) left running by the last run`);
   const health = async () =>
     Object.fromEntries(await Promise.all(services.map(async (part) => [part.name, await part.health()])));
-  http.serve(httpRoutes(functions.byKey.values()), health);
-  const served = { s3: s3.url, dynamodb: dynamoDb.url, sns: aws.url, http: http.url };
+  http.serve(httpRoutes(functions.byKey.values()), health, thumbnailsRoute(stack, s3.url));
+  const served = { s3: s3.url, dynamodb: dynamoDb.url, sns: aws.url, lambda: aws.url, http: http.url };
   const endpoints = endpointsOf(stack, runner, { ...served, ...(oidc && { oidc: oidc.url }) });
   const cloudParts = { services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
   return { ...setting, ...cloudParts, http, intake, health };
@@ -147,7 +157,7 @@ type Emulators = [DynamoDbStandIn, AwsEndpoint, S3StandIn, ...IdentityProvider[]
 /** The emulators, started side by side: DynamoDB Local (a JVM) takes the longest. */
 function startEmulators(
   { options, dataDir, stateDir, stack, log, terminal }: Setting,
-  runner: LocalStateMachineRunner,
+  { runner, lambda }: { runner: LocalStateMachineRunner; lambda: LambdaBackend },
   services: LocalService[],
   onS3Event: (record: S3EventRecord) => void,
   dashboardOrigin: string,
@@ -164,6 +174,7 @@ function startEmulators(
       dataDir,
       topics: stack.resourcesOfType('AWS::SNS::Topic').map(([id]) => stack.getAtt(id, 'TopicName')),
       stateMachines: runner,
+      lambda,
       onSnsMessage: terminal?.message,
     }),
     startS3({
@@ -219,6 +230,7 @@ function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
     if (busy()) log(`Waiting up to ${Math.ceil(graceMs / 1000)} s for ${running()} to finish…`);
     while (busy() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     if (busy()) unfinished?.(running());
+    runner.close();
     await Promise.race([streams, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     parts.terminal?.stop();
     // DynamoDB Local last: everything else may still be writing to it until it stops.

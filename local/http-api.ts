@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { LocalFunction } from './lambda-runtime.ts';
 import { type LocalService, readBody, serverService } from './service.ts';
 import type { FunctionEventHttpApi } from './service-config.ts';
+import type { EdgeRoute } from './thumbnails-route.ts';
 
 /**
  * API Gateway HTTP API stand-in. Routes come from the functions' `httpApi` events; each
@@ -110,9 +111,10 @@ export interface HttpApiStandIn extends LocalService {
   port: number;
   /**
    * Routes to the functions, once loaded: their environment names the API's URL, so until
-   * then it answers 503. `GET /healthz` answers 503 itself while an emulator is not well.
+   * then it answers 503. `GET /healthz` answers 503 itself while an emulator is not well;
+   * `edge` answers what the distribution serves without a function (thumbnails-route.ts).
    */
-  serve(routes: HttpRoute[], health: () => Promise<Record<string, string>>): void;
+  serve(routes: HttpRoute[], health: () => Promise<Record<string, string>>, edge?: EdgeRoute): void;
   /** From now on every request is answered 503 (the cloud is stopping); those running finish. */
   drain(): void;
 }
@@ -221,6 +223,7 @@ export function writeResult(response: ServerResponse, result: unknown, method: s
 
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStandIn> {
   let routes: CompiledRoute[] | undefined;
+  let edge: EdgeRoute | undefined;
   let health: () => Promise<Record<string, string>> = async () => ({});
   let draining = false;
   let port = options.port;
@@ -229,6 +232,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStan
     if (!routes || draining) return jsonMessage(response, 503, 'Service Unavailable');
     const served = routes;
     answerUnlessUnwell(request, response, health)
+      .then(async (answered) => answered || ((await edge?.(request, response)) ?? false))
       .then((answered) =>
         answered ? undefined : answer(request, response, served, { accountId: options.accountId, port }),
       )
@@ -239,7 +243,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApiStan
   });
   const service = await serverService(server, 'The HTTP API', 'http', options.port);
   port = service.port;
-  const serve = (list: HttpRoute[], told: typeof health) => {
+  const serve = (list: HttpRoute[], told: typeof health, edgeRoute?: EdgeRoute) => {
+    edge = edgeRoute;
     routes = list.map(compileRoute).sort((a, b) => compare(a.rank, b.rank));
     health = told;
   };

@@ -41,14 +41,18 @@ export interface RuntimeOptions {
   /** This function's values that only the local cloud knows (over serverless.yml's). */
   localEnvironment: Record<string, string>;
   onInvocation: (record: InvocationRecord) => void;
+  /** Where handler paths start (tests point it at a temporary copy); default the project's root. */
+  root?: string;
 }
 
 /**
  * One function's containers: as on Lambda, an invocation runs alone in a container (a copy
  * of the handler module, imported under the function's own environment, then kept warm),
- * and concurrent invocations get a container each, so module state such as the logger's
- * request id is never shared between them. Every invocation gets a Lambda-like context
- * with a request id and a real deadline.
+ * and concurrent invocations get a container each, so state the handler module holds, such
+ * as its logger and the request id in it, is never shared between them. Only the handler
+ * module is copied: the modules it imports are shared by its containers (SDK clients, for
+ * one), unlike on Lambda; after a `--watch` reload each container has a whole bundle. Every
+ * invocation gets a Lambda-like context with a request id and a real deadline.
  *
  * All functions share one Node process, so an environment variable is only guaranteed to
  * be the function's own while its module loads: function code reads its configuration at
@@ -57,8 +61,14 @@ export interface RuntimeOptions {
 export class LocalFunction {
   readonly name: string;
   readonly timeoutMs: number;
-  /** Warm containers not running an invocation; `containers` were ever started. */
+  /** The handler's module, relative to the root: `functions/web/handler.ts`. */
+  readonly modulePath: string;
+  private readonly exportName: string;
+  /** What a cold start imports: the handler's module, or the newest version `reload` gave. */
+  private entry: string;
+  /** Warm containers of the entry not running an invocation; `containers` of it were ever started. */
   private readonly idle: Handler[] = [];
+  private current = new WeakSet<Handler>();
   private containers = 0;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
@@ -75,6 +85,10 @@ export class LocalFunction {
   ) {
     this.name = definition.name;
     this.timeoutMs = (definition.timeout ?? options.stack.config.provider.timeout ?? 6) * 1000;
+    const { handler } = definition;
+    this.modulePath = `${handler.slice(0, handler.lastIndexOf('.'))}.ts`;
+    this.exportName = handler.slice(handler.lastIndexOf('.') + 1);
+    this.entry = pathToFileURL(join(options.root ?? projectRoot, this.modulePath)).href;
   }
 
   environment(): Record<string, string> {
@@ -104,9 +118,18 @@ export class LocalFunction {
     if (this.containers === 0) this.idle.push(await this.importHandler());
   }
 
+  /**
+   * Makes `url`, a new version of the handler's module, what cold starts import: idle
+   * containers are dropped, running invocations finish on the code they started with.
+   * Rejects, and the current version stays, when it cannot load.
+   */
+  async reload(url: string): Promise<void> {
+    this.idle.push(await this.importHandler(url));
+  }
+
   /** Cold starts run one at a time, in every function: each sets process.env while it loads. */
-  private importHandler(): Promise<Handler> {
-    const loaded = coldStarts.then(() => this.coldStart());
+  private importHandler(newVersion?: string): Promise<Handler> {
+    const loaded = coldStarts.then(() => this.coldStart(newVersion));
     coldStarts = loaded.then(
       () => undefined,
       () => undefined,
@@ -114,25 +137,24 @@ export class LocalFunction {
     return loaded;
   }
 
-  private async coldStart(): Promise<Handler> {
-    this.containers += 1;
+  private async coldStart(newVersion?: string): Promise<Handler> {
+    if (newVersion === undefined) this.containers += 1;
     // A module is imported once per URL: a query makes each container's copy its own.
-    const copy = this.containers > 1 ? `?container=${this.containers}` : '';
-    const { handler: path } = this.definition;
-    const [modulePath, exportName] = [
-      path.slice(0, path.lastIndexOf('.')),
-      path.slice(path.lastIndexOf('.') + 1),
-    ];
+    const copy = this.containers > 1 && !newVersion ? `?container=${this.containers}` : '';
     const environment = this.environment();
     const previous = new Map(Object.keys(environment).map((name) => [name, process.env[name]]));
     Object.assign(process.env, environment);
     try {
-      const url = `${pathToFileURL(join(projectRoot, `${modulePath}.ts`)).href}${copy}`;
-      const module: Record<string, unknown> = await import(url);
-      const handler = module[exportName];
+      const module: Record<string, unknown> = await import(`${newVersion ?? this.entry}${copy}`);
+      const handler = module[this.exportName];
       if (typeof handler !== 'function') {
-        throw new Error(`${this.definition.handler}: the module has no function export "${exportName}"`);
+        throw new Error(`${this.definition.handler}: the module has no function export "${this.exportName}"`);
       }
+      if (newVersion) {
+        [this.entry, this.containers, this.current] = [newVersion, 1, new WeakSet()];
+        this.idle.length = 0;
+      }
+      this.current.add(handler as Handler);
       return handler as Handler;
     } finally {
       for (const [name, value] of previous) {
@@ -182,7 +204,8 @@ export class LocalFunction {
       throw failure;
     } finally {
       clearTimeout(timer);
-      if (handler) this.idle.push(handler);
+      // A container of an earlier version is not used again after a reload.
+      if (handler && this.current.has(handler)) this.idle.push(handler);
       this.release();
     }
   }

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole of Stockroom on this machine, in the foreground, until Ctrl-C.
- * Options: `--clean` starts from empty state. Ports: STOCKROOM_S3_PORT (4569),
+ * Options: `--clean` starts from empty state; `--watch` reloads a function when its files
+ * change (local/watch.ts). Ports: STOCKROOM_S3_PORT (4569),
  * STOCKROOM_DYNAMODB_PORT (8000), STOCKROOM_AWS_PORT (4575, SNS and Step Functions),
  * STOCKROOM_HTTP_PORT (3000), STOCKROOM_OIDC_PORT (4590, the OpenID provider). State:
  * STOCKROOM_DATA_DIR (`.local/`). Sign-in: on, unless STOCKROOM_AUTH=none. Ctrl-C (or
@@ -47,7 +48,7 @@ const dataDirOf = (where: LocalCloud) => relative(projectRoot, where.dataDir) ||
 function stopAtOnce(running: LocalCloud, why: string): never {
   const cut = running.running();
   refuse(
-    `${why}: stopped at once${cut ? `, cutting short ${cut}` : ''}; unfinished S3 events will be replayed at the next start.`,
+    `${why}: stopped at once${cut ? `, cutting short ${cut}` : ''}; unfinished S3 events and Step Functions executions go on at the next start.`,
   );
 }
 
@@ -74,6 +75,7 @@ try {
   cloud = await startLocalCloud({
     dataDir: localDataDir(),
     clean: process.argv.includes('--clean'),
+    watch: process.argv.includes('--watch'),
     verbose: true,
     auth,
     ports: Object.fromEntries((Object.keys(PORT_VARIABLES) as PortName[]).map((name) => [name, port(name)])),
@@ -102,13 +104,14 @@ Stockroom is running locally (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   Health           ${endpoints.endpoints.http}/healthz
   S3               ${endpoints.endpoints.s3}   uploads: ${endpoints.buckets.uploads}
   DynamoDB         ${endpoints.endpoints.dynamodb}   table: ${endpoints.tables.inventory}
-  SNS + SFN        ${endpoints.endpoints.sns}
+  SNS, SFN, Lambda ${endpoints.endpoints.sns}
   State machines   ${Object.keys(endpoints.stateMachines).join(', ') || '(none)'}
 
   Endpoints file   ${dataDir}/endpoints.json
   SNS messages     ${dataDir}/sns-outbox.jsonl
   Failed events    ${dataDir}/failures/<queue>.jsonl
   Function logs    ${dataDir}/logs/functions.jsonl   (STOCKROOM_LOG=verbose prints them here too)
+  Code changes     ${process.argv.includes('--watch') ? 'reload the functions they touch' : 'need a restart, or `npm start -- --watch`'}
   Upload a file    npm run upload -- <file> [key]     (e.g. npm run upload -- stock.csv inventory/stock.csv)
 
 Press Ctrl-C to stop. Running invocations get ${graceSeconds} s to finish; a second Ctrl-C stops at once.

@@ -31,6 +31,29 @@ export function encodeS3EventKey(key: string): string {
     .replace(/[!'()~]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** s3rver's event record (s3rver/lib/models/event.js) → the record S3 sends; `sequence` counts the events. */
+export function s3EventRecord(
+  raw: S3EventRecord,
+  region: string,
+  sequence: number,
+  multipart = false,
+): S3EventRecord {
+  // s3rver's sequencer is the millisecond clock: two writes in one millisecond tie.
+  // S3's sequencer grows for every event of a key; so does this one.
+  const sequencer = `${Date.now().toString(16).toUpperCase()}${sequence.toString(16).toUpperCase().padStart(8, '0')}`;
+  return {
+    ...raw,
+    awsRegion: region,
+    eventName: multipart ? 'ObjectCreated:CompleteMultipartUpload' : raw.eventName,
+    s3: {
+      ...raw.s3,
+      configurationId: 'local',
+      bucket: { ...raw.s3.bucket, arn: `arn:aws:s3:::${raw.s3.bucket.name}` },
+      object: { ...raw.s3.object, key: encodeS3EventKey(raw.s3.object.key), sequencer },
+    },
+  };
+}
+
 export interface S3StandIn extends LocalService {
   url: string;
   port: number;
@@ -156,24 +179,11 @@ export async function startS3(options: S3StandInOptions): Promise<S3StandIn> {
   holdUpUnderFaults(server.store);
   server.on('event', (event: S3Event) => {
     for (const raw of event.Records) {
-      // s3rver's sequencer is the millisecond clock: two writes in one millisecond tie.
-      // S3's sequencer grows for every event of a key; so does this one.
       sequence += 1;
-      const sequencer = `${Date.now().toString(16).toUpperCase()}${sequence.toString(16).toUpperCase().padStart(8, '0')}`;
       // s3rver names a completed multipart upload's event as it names a form upload's.
-      const completed = raw.eventName === 'ObjectCreated:Post' && completingMultipartUpload.getStore();
-      const record: S3EventRecord = {
-        ...raw,
-        awsRegion: options.region,
-        eventName: completed ? 'ObjectCreated:CompleteMultipartUpload' : raw.eventName,
-        s3: {
-          ...raw.s3,
-          configurationId: 'local',
-          bucket: { ...raw.s3.bucket, arn: `arn:aws:s3:::${raw.s3.bucket.name}` },
-          object: { ...raw.s3.object, key: encodeS3EventKey(raw.s3.object.key), sequencer },
-        },
-      };
-      options.onEvent(record);
+      const completed =
+        raw.eventName === 'ObjectCreated:Post' && completingMultipartUpload.getStore() === true;
+      options.onEvent(s3EventRecord(raw, options.region, sequence, completed));
     }
   });
   const taken = (error: NodeJS.ErrnoException) => error.code === 'EADDRINUSE';

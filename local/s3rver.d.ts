@@ -79,3 +79,20 @@ declare module 's3rver/lib/stores/filesystem.js' {
     initiateUpload(bucket: string, key: string, uploadId: string, metadata: Metadata): Promise<void>;
   }
 }
+
+/** How s3rver builds an event notification (its `event` is one of these). */
+declare module 's3rver/lib/models/event.js' {
+  import type { S3Event as Notification } from 'aws-lambda';
+
+  export default class S3Event {
+    constructor(
+      eventData: {
+        eventType: 'Put' | 'Post' | 'Copy' | 'Delete';
+        bucket: string;
+        S3Item: { key: string; size?: number; metadata?: Record<string, string> };
+      },
+      reqParams: { reqHeaders: { host: string }; sourceIp: string },
+    );
+    readonly Records: Notification['Records'];
+  }
+}

@@ -55,7 +55,6 @@ function taskFailure(name: string, message: string): Error {
 }
 
 export function createStateMachineRunner(options: RunnerOptions): LocalStateMachineRunner {
-  const { region, accountId } = options.stack.account;
   const machines = compileMachines(options);
   const executions = new Map<string, ExecutionDescription>();
   const journalDir = options.dataDir && join(options.dataDir, 'journal', 'states');
@@ -87,29 +86,21 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
       if (!machine) {
         throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
       }
-      const name = requestedName ?? randomUUID();
-      const executionArn = `arn:aws:states:${region}:${accountId}:execution:${machine.name}:${name}`;
-      if (executions.has(executionArn)) {
-        throw new StepFunctionsApiError(
-          'ExecutionAlreadyExists',
-          `Execution Already Exists: '${executionArn}'`,
-        );
+      const description = newExecution(machine, input, requestedName, options.stack.account);
+      if (executions.has(description.executionArn)) {
+        const message = `Execution Already Exists: '${description.executionArn}'`;
+        throw new StepFunctionsApiError('ExecutionAlreadyExists', message);
       }
-      const execution = { executionArn, stateMachineArn: arn, name, startDate: new Date() };
-      const description: ExecutionDescription = {
-        ...execution,
-        status: 'RUNNING',
-        input: JSON.stringify(input ?? {}),
-      };
+      const { status: _status, input: _input, ...started } = description;
       const journal =
         journalDir &&
         ExecutionJournal.begin(journalDir, {
-          ...execution,
-          startDate: execution.startDate.toISOString(),
+          ...started,
+          startDate: started.startDate.toISOString(),
           input: (input ?? {}) as Json,
         });
       launch(machine, description, journal || undefined);
-      return { executionArn, startDate: description.startDate };
+      return { executionArn: description.executionArn, startDate: description.startDate };
     },
     resume() {
       const unfinished = journalDir ? ExecutionJournal.unfinished(journalDir) : [];
@@ -134,6 +125,26 @@ export function createStateMachineRunner(options: RunnerOptions): LocalStateMach
       const execution = executions.get(executionArn);
       return execution === undefined ? undefined : { ...execution };
     },
+  };
+}
+
+/** A new execution's description, named as StartExecution names it (a UUID unless given). */
+function newExecution(
+  machine: CompiledMachine,
+  input: unknown,
+  requestedName: string | undefined,
+  account: { region: string; accountId: string },
+): ExecutionDescription {
+  const name = requestedName ?? randomUUID();
+  const executionArn = `arn:aws:states:${account.region}:${account.accountId}:execution:${machine.name}:${name}`;
+  const startDate = new Date();
+  return {
+    executionArn,
+    stateMachineArn: machine.arn,
+    name,
+    startDate,
+    status: 'RUNNING',
+    input: JSON.stringify(input ?? {}),
   };
 }
 

@@ -9,7 +9,7 @@ import {
   GetShardIteratorCommand,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { LocalFunction } from './lambda-runtime.ts';
 import type { FunctionEventStream } from './service-config.ts';
 
@@ -89,6 +89,11 @@ export function toLambdaStreamRecord(record: _Record, streamArn: string, region:
     dynamodb: { ...dynamodb, ApproximateCreationDateTime: seconds },
     eventSourceARN: streamArn,
   } as DynamoDBRecord;
+}
+
+/** The event of one batch, as Lambda's event-source mapping sends it. */
+export function streamEvent(batch: _Record[], streamArn: string, region: string): DynamoDBStreamEvent {
+  return { Records: batch.map((record) => toLambdaStreamRecord(record, streamArn, region)) };
 }
 
 export class StreamConsumer {
@@ -291,7 +296,7 @@ export class StreamConsumer {
 
   private async invoke(batch: _Record[], attempt: number): Promise<BatchOutcome> {
     const { streamArn, region } = this.options;
-    const event = { Records: batch.map((record) => toLambdaStreamRecord(record, streamArn, region)) };
+    const event = streamEvent(batch, streamArn, region);
     let result: unknown;
     try {
       result = await this.options.fn.invoke(event, 'stream', attempt);

@@ -40,6 +40,8 @@ export function startTriggers(options: TriggerOptions) {
     ports: {},
     /** Hands an S3 event to every function subscribed to it. */
     dispatchS3: s3.dispatch,
+    /** An asynchronous invocation (`aws lambda invoke --invocation-type Event`); `keep` as for S3. */
+    invokeAsync: s3.invokeAsync,
     /** An S3 event is queued or being retried. */
     get busy(): boolean {
       return s3.invokers.some((invoker) => invoker.busy);
@@ -57,12 +59,13 @@ export function startTriggers(options: TriggerOptions) {
   };
 }
 
+/** Every function has Lambda's asynchronous queue; S3 events and Event invocations go through it. */
 function s3Subscriptions(options: TriggerOptions) {
   const { stack } = options;
   const subscriptions: { invoker: AsyncInvoker; bucket: string; event: FunctionEventS3['s3'] }[] = [];
+  const invokers = new Map<string, AsyncInvoker>();
   for (const [key, fn] of options.functions) {
     const events = (fn.definition.events ?? []).filter((event): event is FunctionEventS3 => 's3' in event);
-    if (events.length === 0) continue;
     const invoker = new AsyncInvoker(
       fn,
       {
@@ -73,13 +76,18 @@ function s3Subscriptions(options: TriggerOptions) {
       },
       stack.getAtt(functionLogicalId(key), 'Arn'),
     );
+    invokers.set(key, invoker);
     for (const { s3 } of events) {
       const bucket = stack.config.provider.s3?.[s3.bucket]?.name ?? s3.bucket;
       subscriptions.push({ invoker, bucket, event: s3 });
     }
   }
   return {
-    invokers: [...new Set(subscriptions.map((subscription) => subscription.invoker))],
+    invokers: [...invokers.values()],
+    invokeAsync: (key: string, event: unknown, keep = false): void => {
+      if (keep) invokers.get(key)?.keep(event);
+      else invokers.get(key)?.submit(event);
+    },
     // A function with several matching `s3` events still gets the event once, as from S3.
     // While the cloud stops, an event is only journaled (`keep`): the next start runs it.
     dispatch: (record: S3EventRecord, keep = false): void => {

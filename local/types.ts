@@ -8,8 +8,8 @@ import type { PortName } from './service.ts';
 /** `.local/endpoints.json` — exactly this shape; tools outside the project read it. */
 export interface Endpoints {
   region: string;
-  /** `oidc`: the local OpenID provider's issuer, when sign-in is on. */
-  endpoints: { s3: string; dynamodb: string; sns: string; http: string; oidc?: string };
+  /** `sns` also serves Step Functions, `lambda` is the same endpoint; `oidc`: the local OpenID provider's issuer, when sign-in is on. */
+  endpoints: { s3: string; dynamodb: string; sns: string; lambda: string; http: string; oidc?: string };
   buckets: { uploads: string; thumbnails: string };
   tables: { inventory: string };
   topics: { outOfStock: string };
@@ -35,6 +35,8 @@ export interface LocalCloudOptions {
   environment?: Record<string, Record<string, string>>;
   /** `oidc`: sign-in with the local OpenID provider (`npm start`); `none` (default, tests): the web function open. */
   auth?: 'none' | 'oidc';
+  /** Reload a function's modules when its files change (`npm start -- --watch`, local/watch.ts). Default false. */
+  watch?: boolean;
 }
 
 /** One handler invocation, as recorded by the local Lambda runtime. */

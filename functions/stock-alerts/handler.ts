@@ -23,8 +23,16 @@ const once = publishOnce(
     published += 1;
     return messageId;
   },
-  dynamoDbClient(),
-  ALERTS_PUBLISHED_TABLE,
+  {
+    client: dynamoDbClient(),
+    tableName: ALERTS_PUBLISHED_TABLE,
+    onTakeOver: (message) =>
+      logger.warn('Published an alert whose earlier delivery never finished: it may have gone out twice', {
+        eventId: message.body.eventId,
+        store: message.body.store,
+        item: message.body.item,
+      }),
+  },
 );
 
 /**

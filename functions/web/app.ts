@@ -9,6 +9,7 @@ import { createControllers, type WebDependencies } from './controllers.ts';
 import type { HttpEvent, HttpResponse } from './http-event.ts';
 import { conditionalGet } from './middlewares/conditional-get.ts';
 import { headWithoutBody } from './middlewares/head-without-body.ts';
+import { originVerified } from './middlewares/origin-verified.ts';
 import { problemResponses } from './middlewares/problem-responses.ts';
 import { sameOriginPosts } from './middlewares/same-origin-posts.ts';
 import { securityHeaders } from './middlewares/security-headers.ts';
@@ -28,10 +29,11 @@ function signInOrigins(auth: AuthConfig): string[] {
 
 /**
  * The web function's middy chain, built from its dependencies so tests can run it with fakes.
- * Before-middlewares run in the order of `use`: the CSRF check, then the sign-in. After- and
- * error-middlewares run in reverse: the problem responder turns errors (a redirect to the
- * sign-in among them) into responses first, then ETag/304, then HEAD strips bodies, then the
- * session cookies and security headers go on every answer.
+ * Before-middlewares run in the order of `use`: the origin check (the request came through the
+ * distribution), the CSRF check, then the sign-in. After- and error-middlewares run in reverse:
+ * the problem responder turns errors (a redirect to the sign-in among them) into responses
+ * first, then ETag/304, then HEAD strips bodies, then the session cookies and security headers
+ * go on every answer.
  */
 export function createWebHandler(dependencies: WebDependencies & { logger: Logger; signIn?: SignIn }) {
   const { logger, config } = dependencies;
@@ -46,9 +48,11 @@ export function createWebHandler(dependencies: WebDependencies & { logger: Logge
       securityHeaders({
         uploadsOrigin: config.uploadsOrigin,
         signInOrigins: signInOrigins(config.auth),
+        publicOrigin: config.publicOrigin,
         strictTransportSecurity: config.strictTransportSecurity,
       }),
     )
+    .use(originVerified({ check: config.edge.originCheck, secrets: config.edge.secrets }))
     .use(sameOriginPosts(config.publicOrigin))
     .use(signInRequired({ signIn, accessFor: (method, path) => routeAccess(definitions, method, path) }))
     .use(headWithoutBody())

@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { booleanFlag } from '#shared/env.ts';
 import { isLoopbackUrl } from './http-event.ts';
+
+/** A host name: labels of letters, digits and hyphens (a local stand-in may add `:port`). */
+const DOMAIN_NAME = /^[A-Za-z0-9.-]+(:\d+)?$/;
 
 /** serverless.yml writes `""` for an unset optional parameter: an empty variable counts as unset. */
 const unlessEmpty = <S extends z.ZodType>(schema: S) =>
@@ -25,8 +29,19 @@ export const webEnvironmentSchema = z
     OIDC_CLIENT_ID: unlessEmpty(z.string()),
     /** Cognito's `/logout`, used when the provider's discovery has no `end_session_endpoint`. */
     OIDC_LOGOUT_URL: unlessEmpty(z.url()),
-    /** The dashboard's origin; unset: `https://` + the request's domain name. */
+    /** The dashboard's origin (the local cloud); unset: the custom domain's or the distribution's. */
     PUBLIC_ORIGIN: unlessEmpty(z.url()),
+    /** The custom domain (`domainName`) and the distribution's own name, on AWS (docs/edge.md). */
+    CUSTOM_DOMAIN_NAME: unlessEmpty(z.string().regex(DOMAIN_NAME)),
+    CDN_DOMAIN_NAME: unlessEmpty(z.string().regex(DOMAIN_NAME)),
+    /**
+     * The edge secret: CloudFront's origin header, and the key thumbnail links are signed
+     * with; during a rotation a second version is accepted too. Resolved by CloudFormation.
+     */
+    EDGE_SECRET: z.string().min(32),
+    EDGE_SECRET_ALSO_ACCEPTED: unlessEmpty(z.string().min(32)),
+    /** `true`: refuse every request without CloudFront's origin header (`cdnOnly`). */
+    EDGE_ORIGIN_CHECK: booleanFlag,
     AWS_REGION: z.string().min(1).default('us-east-1'),
     // Endpoint overrides (the local cloud) decide which origin the browser uploads to.
     AWS_ENDPOINT_URL_S3: z.url().optional(),
@@ -57,6 +72,14 @@ export interface OidcConfig {
 
 export type AuthConfig = { mode: 'none' } | OidcConfig;
 
+/** What the web function shares with the distribution in front of it (docs/edge.md). */
+export interface EdgeConfig {
+  /** Thumbnail links are signed with the first; a request may carry any of them. */
+  secrets: [string, ...string[]];
+  /** Refuse requests that lack CloudFront's origin header. */
+  originCheck: boolean;
+}
+
 export interface WebConfig {
   inventoryTable: string;
   storeSummariesTable: string;
@@ -66,6 +89,7 @@ export interface WebConfig {
   auth: AuthConfig;
   /** The dashboard's origin when configured; else each request's `https://<domainName>`. */
   publicOrigin?: string;
+  edge: EdgeConfig;
   /** The origin the browser posts uploads to; it goes into the CSP's form-action. */
   uploadsOrigin: string;
   /** HSTS only makes sense over HTTPS, i.e. on AWS. */
@@ -82,6 +106,16 @@ function authConfigFrom(env: WebEnvironment): AuthConfig {
   };
 }
 
+/**
+ * Behind CloudFront the function sees API Gateway's host, never the one the browser used:
+ * the dashboard's origin is the custom domain's, else the distribution's.
+ */
+function publicOriginOf(env: WebEnvironment): { publicOrigin?: string } {
+  if (env.PUBLIC_ORIGIN) return { publicOrigin: new URL(env.PUBLIC_ORIGIN).origin };
+  const domainName = env.CUSTOM_DOMAIN_NAME ?? env.CDN_DOMAIN_NAME;
+  return domainName ? { publicOrigin: `https://${domainName}` } : {};
+}
+
 export function webConfigFrom(env: WebEnvironment): WebConfig {
   const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   return {
@@ -91,7 +125,17 @@ export function webConfigFrom(env: WebEnvironment): WebConfig {
     thumbnailsBucket: env.THUMBNAILS_BUCKET,
     lowStockThreshold: env.LOW_STOCK_THRESHOLD,
     auth: authConfigFrom(env),
-    ...(env.PUBLIC_ORIGIN ? { publicOrigin: new URL(env.PUBLIC_ORIGIN).origin } : {}),
+    ...publicOriginOf(env),
+    edge: {
+      // Unpinned, both name the current version: the same secret, kept once.
+      secrets: [
+        env.EDGE_SECRET,
+        ...(env.EDGE_SECRET_ALSO_ACCEPTED && env.EDGE_SECRET_ALSO_ACCEPTED !== env.EDGE_SECRET
+          ? [env.EDGE_SECRET_ALSO_ACCEPTED]
+          : []),
+      ],
+      originCheck: env.EDGE_ORIGIN_CHECK,
+    },
     // A presigned POST goes to the bucket's virtual-hosted endpoint on AWS
     // (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html),
     // or to the override endpoint (path style) locally.

@@ -7,7 +7,6 @@ import { createApiControllers } from './controllers/api.ts';
 import { createAuthControllers } from './controllers/auth.ts';
 import { createPageControllers } from './controllers/pages.ts';
 import { asset, healthz } from './controllers/static.ts';
-import { createThumbnailController } from './controllers/thumbnails.ts';
 import { createUploadController } from './controllers/uploads.ts';
 import type { HttpEvent, HttpResponse } from './http-event.ts';
 import type { ImageIndex } from './image-index.ts';
@@ -32,11 +31,10 @@ export function createControllers(dependencies: WebDependencies & { signIn: Sign
   const now = dependencies.now ?? (() => new Date());
   const reads = createWebReads(dependencies);
   return {
-    ...createPageControllers(config, reads, imageIndex),
+    ...createPageControllers(config, reads, imageIndex, now),
     ...createApiControllers(config, reads),
     ...createAuthControllers(signIn),
     apiUploads: createUploadController({ config, s3, reads, now }),
-    itemThumbnail: createThumbnailController(config, s3, reads),
     asset,
     healthz,
   };

@@ -22,18 +22,13 @@ export function isApiPath(path: string): boolean {
   return path === '/api' || path.startsWith('/api/');
 }
 
-/** `/items/{item}/thumbnail`: image bytes, fetched by an `<img>`, never navigated to. */
-export function isThumbnailPath(path: string): boolean {
-  return /^\/items\/[^/]+\/thumbnail\/?$/.test(path);
-}
-
 /**
- * The JSON API and the thumbnails are fetched by scripts and images, not navigated to: they
- * answer errors with problem+json and a missing sign-in with 401, never a page or a redirect.
- * Everything else is a page.
+ * The JSON API is fetched by scripts, not navigated to: it answers errors with problem+json
+ * and a missing sign-in with 401, never a page or a redirect. Everything else is a page.
+ * (Thumbnails are not this function's: the distribution serves them from S3.)
  */
 export function answersWithData(path: string): boolean {
-  return isApiPath(path) || isThumbnailPath(path);
+  return isApiPath(path);
 }
 
 export function requestPath(event: HttpEvent): string {

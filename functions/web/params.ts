@@ -27,7 +27,6 @@ const keyText = (maxBytes: number) =>
     );
 
 export const storeName = keyText(2048);
-export const itemName = keyText(1024);
 
 const itemFilters = {
   status: z.enum(STATUS_FILTERS).default('all'),
@@ -58,10 +57,6 @@ export const importsQuerySchema = z.object({
   page: wholeNumber(1, 1000).default(1),
   source: z.string().min(1).max(1024).optional(),
   uploaded: z.string().max(1024).optional(),
-});
-
-export const thumbnailQuerySchema = z.object({
-  w: wholeNumber(16, 4096).default(200),
 });
 
 const returnTo = z

@@ -58,8 +58,8 @@ export interface StorePageView {
   items: NumberedPage<InventoryItem>;
   query: ItemQuery;
   lowStockThreshold: number;
-  /** Items with an uploaded image (their thumbnail is served by /items/{item}/thumbnail). */
-  itemsWithImages: ReadonlySet<string>;
+  /** Item → the signed link to its thumbnail, served by the distribution (`/thumbnails/…`). */
+  thumbnailLinks: ReadonlyMap<string, string>;
   /** How many items the store has in all, before filtering. */
   storeItemCount: number;
 }
@@ -94,9 +94,8 @@ export function renderStorePage(view: StorePageView, chrome: PageChrome): string
   const base = `/stores/${segment(view.store)}`;
   const rows = view.items.entries.map((item) => {
     const status = stockStatus(item.count, view.lowStockThreshold);
-    const image = view.itemsWithImages.has(item.item)
-      ? html`<img src="${href(`/items/${segment(item.item)}/thumbnail`, { w: 200 })}" alt="" width="64" height="64" loading="lazy">`
-      : '';
+    const link = view.thumbnailLinks.get(item.item);
+    const image = link ? html`<img src="${link}" alt="" width="64" height="64" loading="lazy">` : '';
     return html`<tr class="status-${status}">
 <td class="thumb">${image}</td>
 <th scope="row">${item.item}</th>

@@ -25,7 +25,6 @@ export function routeDefinitions(controllers: Controllers): RouteDefinition[] {
     { method: 'GET', path: '/', handler: controllers.dashboardPage, access: 'viewer' },
     { method: 'GET', path: '/stores/{store}', handler: controllers.storePage, access: 'viewer' },
     { method: 'GET', path: '/imports', handler: controllers.importsPage, access: 'viewer' },
-    { method: 'GET', path: '/items/{item}/thumbnail', handler: controllers.itemThumbnail, access: 'viewer' },
     { method: 'GET', path: '/api/stores', handler: controllers.apiStores, access: 'viewer' },
     {
       method: 'GET',

@@ -5,16 +5,18 @@ import { isRecord } from '../json-lines.ts';
 import { type LocalService, readBody, serverService } from '../service.ts';
 import type { SnsOutboxEntry } from '../types.ts';
 import { AwsApiError } from './errors.ts';
+import { answerLambda, LAMBDA_PATH, type LambdaBackend } from './lambda.ts';
 import { parseQueryParams, queryErrorResponse, queryResponse } from './query.ts';
 import { handleStepFunctionsOperation, type StateMachineRunner } from './sfn.ts';
 import { handleSnsAction, SNS_XML_NAMESPACE, SnsService } from './sns.ts';
 
 export { AwsApiError, StepFunctionsApiError } from './errors.ts';
+export type { LambdaBackend } from './lambda.ts';
 export type { ExecutionDescription, StateMachineRunner, StateMachineSummary } from './sfn.ts';
 
 /**
- * Bodies above this are refused before parsing. The largest legal request, a PublishBatch
- * of 256 KiB, is at most three times that once URL-encoded.
+ * Bodies above this are refused before parsing. The largest legal request, a Publish of
+ * 256 KiB, is at most three times that once URL-encoded.
  */
 const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 const JSON_TYPE = 'application/x-amz-json-1.0';
@@ -34,10 +36,12 @@ export interface AwsEndpointOptions {
   onSnsMessage?: (entry: SnsOutboxEntry) => void;
   /** Runs the state machines; without one, there are none. */
   stateMachines?: StateMachineRunner;
+  /** The functions behind the Lambda API; without them, there are none. */
+  lambda?: LambdaBackend;
 }
 
 export interface AwsEndpoint extends LocalService {
-  /** `http://127.0.0.1:<port>`: the endpoint for SNS and Step Functions clients. */
+  /** `http://127.0.0.1:<port>`: the endpoint for SNS, Step Functions and Lambda clients. */
   readonly url: string;
   readonly port: number;
   /** Returns the topic ARN; creating an existing topic returns it again. */
@@ -49,6 +53,8 @@ export interface AwsEndpoint extends LocalService {
 interface Services {
   sns: SnsService;
   stateMachines: StateMachineRunner | undefined;
+  lambda: LambdaBackend | undefined;
+  account: { region: string; accountId: string };
 }
 
 interface Reply {
@@ -56,11 +62,13 @@ interface Reply {
   status: number;
   contentType: string;
   text: string;
+  headers?: Record<string, string>;
 }
 
 /**
- * One local HTTP endpoint for SNS (Query protocol) and Step Functions (JSON protocol),
- * told apart per request the way AWS's own front ends would: `X-Amz-Target` names a JSON
+ * One local HTTP endpoint for SNS (Query protocol), Step Functions (JSON protocol) and
+ * Lambda (REST-JSON), told apart per request the way AWS's own front ends would: a path
+ * under an API version (`/2015-03-31/functions`) is Lambda's, `X-Amz-Target` names a JSON
  * service, otherwise `Action=` is a Query action. Signatures are not checked: any
  * credentials are accepted. https://smithy.io/2.0/aws/protocols/
  */
@@ -68,7 +76,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   mkdirSync(options.dataDir, { recursive: true });
   const sns = new SnsService(options);
   for (const topic of options.topics ?? []) sns.createTopic(topic);
-  const services: Services = { sns, stateMachines: options.stateMachines };
+  const { region, accountId, stateMachines, lambda } = options;
+  const services: Services = { sns, stateMachines, lambda, account: { region, accountId } };
   const server = createServer((request, response) => {
     answer(services, request).then(
       (reply) => send(response, reply),
@@ -80,7 +89,7 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   server.requestTimeout = 60_000;
   const service = await serverService(
     server,
-    'The SNS and Step Functions endpoint',
+    'The SNS, Step Functions and Lambda endpoint',
     'aws',
     options.port ?? 0,
   );
@@ -89,6 +98,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
 
 async function answer(services: Services, request: IncomingMessage): Promise<Reply> {
   const requestId = randomUUID();
+  if (LAMBDA_PATH.test(request.url ?? ''))
+    return answerLambda(services.lambda, services.account, request, requestId);
   const read = await readBody(request, MAX_REQUEST_BYTES);
   const body = read?.toString('utf8') ?? '';
   const target = request.headers['x-amz-target'];
@@ -151,8 +162,9 @@ function asApiError(error: unknown): AwsApiError {
   return new AwsApiError('InternalFailure', `Internal error: ${message}`, { status: 500, cause: error });
 }
 
-function send(response: ServerResponse, { requestId, status, contentType, text }: Reply): void {
+function send(response: ServerResponse, { requestId, status, contentType, text, headers }: Reply): void {
   response.writeHead(status, {
+    ...headers,
     'x-amzn-requestid': requestId,
     'content-type': contentType,
     'content-length': Buffer.byteLength(text, 'utf8'),

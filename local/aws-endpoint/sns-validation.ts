@@ -3,17 +3,14 @@ import { AwsApiError } from './errors.ts';
 import type { RawMessageAttribute } from './query.ts';
 
 /**
- * SNS's limits and input rules for Publish and PublishBatch, checked the way SNS checks
+ * SNS's limits and input rules for Publish, checked the way SNS checks
  * them, with its error codes, so that a publish that would fail on AWS fails locally.
  * https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
- * https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html
  * https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html
  */
 
-/** A message, its attributes included, is at most 256 KiB; so is a whole batch. */
+/** A message, its attributes included, is at most 256 KiB. */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
-const MAX_BATCH_ENTRIES = 10;
-const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -83,29 +80,4 @@ export function messageSize(message: string, attributes: Record<string, SnsMessa
     if (BinaryValue !== undefined) size += Buffer.from(BinaryValue, 'base64').byteLength;
   }
   return size;
-}
-
-/** Whole-request checks on a batch; per-entry problems become `Failed` entries instead. */
-export function validateBatchShape(ids: (string | undefined)[]): void {
-  if (ids.length === 0) {
-    throw new AwsApiError('EmptyBatchRequest', "The batch request doesn't contain any entries.");
-  }
-  if (ids.length > MAX_BATCH_ENTRIES) {
-    throw new AwsApiError(
-      'TooManyEntriesInBatchRequest',
-      'The batch request contains more entries than permissible.',
-    );
-  }
-  if (ids.some((id) => id === undefined || !BATCH_ENTRY_ID.test(id))) {
-    throw new AwsApiError(
-      'InvalidBatchEntryId',
-      'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
-    );
-  }
-  if (new Set(ids).size !== ids.length) {
-    throw new AwsApiError(
-      'BatchEntryIdsNotDistinct',
-      'Two or more batch entries in the request have the same Id.',
-    );
-  }
 }

@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import { appendJsonLine, isRecord, loadJsonLines } from '../json-lines.ts';
 import type { SnsOutboxEntry } from '../types.ts';
 import { AwsApiError } from './errors.ts';
-import { element, indexedPrefixes, type QueryParams, readMessageAttributes } from './query.ts';
+import { element, type QueryParams, readMessageAttributes } from './query.ts';
 import {
   invalidParameter,
   MAX_MESSAGE_BYTES,
   messageSize,
-  validateBatchShape,
   validateMessageAttributes,
   validateMessageBody,
   validateSubject,
@@ -69,43 +68,6 @@ export class SnsService {
     return this.#store(this.#check(this.#topic(topicArn), params, prefix));
   }
 
-  /**
-   * PublishBatch: request-level problems (too many entries, bad or duplicate ids, too long
-   * altogether, unknown topic) fail the whole call; an invalid entry fails alone.
-   */
-  publishBatch(topicArn: string | undefined, params: QueryParams): string[] {
-    const topic = this.#topic(topicArn);
-    const members = indexedPrefixes(params, 'PublishBatchRequestEntries.member');
-    const ids = members.map((member) => params.get(`${member}.Id`));
-    validateBatchShape(ids);
-    const checked = members.map((member) => {
-      try {
-        return this.#check(topic, params, `${member}.`);
-      } catch (error) {
-        if (!(error instanceof AwsApiError)) throw error;
-        return { failure: error, size: Buffer.byteLength(params.get(`${member}.Message`) ?? '') };
-      }
-    });
-    if (checked.reduce((sum, entry) => sum + entry.size, 0) > MAX_MESSAGE_BYTES) {
-      const tooLong = 'The length of all the messages put together is more than the limit.';
-      throw new AwsApiError('BatchRequestTooLong', tooLong);
-    }
-    const [successful, failed] = [[] as string[], [] as string[]];
-    for (const [index, entry] of checked.entries()) {
-      const id = element('Id', ids[index]);
-      if ('failure' in entry) {
-        const { code, message, fault } = entry.failure;
-        const details = [
-          element('Code', code),
-          element('Message', message),
-          element('SenderFault', fault === 'Sender'),
-        ];
-        failed.push(element('member', [id, ...details]));
-      } else successful.push(element('member', [id, element('MessageId', this.#store(entry))]));
-    }
-    return [element('Successful', successful), element('Failed', failed)];
-  }
-
   #topic(topicArn: string | undefined): string {
     if (topicArn === undefined || !/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+$/.test(topicArn)) {
       throw invalidParameter('TopicArn');
@@ -146,8 +108,8 @@ export class SnsService {
 }
 
 /**
- * SNS over the Query protocol, cut to what is called locally: the handlers' Publish and
- * PublishBatch, and ListTopics. The result is the XML children of `<ActionResult>`.
+ * SNS over the Query protocol, cut to what is called locally: the handlers' Publish, and
+ * ListTopics. The result is the XML children of `<ActionResult>`.
  * https://docs.aws.amazon.com/sns/latest/api/CommonParameters.html
  */
 export function handleSnsAction(sns: SnsService, action: string, params: QueryParams): string[] {
@@ -158,8 +120,6 @@ export function handleSnsAction(sns: SnsService, action: string, params: QueryPa
     }
     case 'Publish':
       return [element('MessageId', sns.publish(params.get('TopicArn') ?? params.get('TargetArn'), params))];
-    case 'PublishBatch':
-      return sns.publishBatch(params.get('TopicArn'), params);
     default:
       throw new AwsApiError('InvalidAction', `The action ${action} is not valid for this web service.`);
   }

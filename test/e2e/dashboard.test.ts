@@ -9,11 +9,13 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloud } from '../../local/cloud.ts';
 import type { LocalCloud } from '../../local/types.ts';
+import { chromiumExecutable } from '../support/chromium.ts';
 import { clientsFor } from '../support/local-cloud.ts';
 
 /**
- * The dashboard in a real browser (Debian's chromium driven by playwright-core) against the
- * whole local cloud: the thumbnail comes from the thumbnails function, the summaries from the
+ * The dashboard in a real browser (Chromium driven by playwright-core) against the
+ * whole local cloud: the thumbnail comes from the thumbnails function (and reaches the page
+ * through the HTTP API's stand-in for the distribution), the summaries from the
  * stream consumer, and the CSV upload goes from the form straight to the local S3 and through
  * the import.
  */
@@ -131,7 +133,7 @@ beforeAll(async () => {
   });
   await poll('the store summary', async () => ((await summaryOf(STORE))?.itemCount === 3 ? true : undefined));
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: chromiumExecutable(),
     args: [
       '--headless',
       '--no-sandbox',
@@ -159,8 +161,10 @@ describe('dashboard in a browser', () => {
     await page.goto(cloud.endpoints.endpoints.http);
     const storeRow = page.locator('tbody tr', { has: page.getByRole('link', { name: STORE }) });
     const dashboardCells = await storeRow.locator('td').allInnerTexts();
+    const thumbnailResponse = page.waitForResponse((response) => response.url().includes('/thumbnails/'));
     await page.getByRole('link', { name: STORE }).click();
     await page.waitForURL(`**/stores/${STORE}`);
+    const thumbnail = await thumbnailResponse;
     const gizmo = page.locator('tr', { has: page.getByRole('rowheader', { name: 'gizmo' }) });
     const widgetImage = page
       .locator('tr', { has: page.getByRole('rowheader', { name: 'widget' }) })
@@ -190,6 +194,18 @@ describe('dashboard in a browser', () => {
     await expect(gizmo.locator('.badge').textContent()).resolves.toBe('Out of stock');
     expect(gizmoBackground).not.toBe(plainBackground);
     expect(naturalWidth).toBeGreaterThan(0);
+    // The image came from the distribution's path for the thumbnails bucket, not the function.
+    expect(new URL((await widgetImage.getAttribute('src')) ?? '', thumbnail.url()).pathname).toBe(
+      '/thumbnails/images/widget.png/200.webp',
+    );
+    expect(thumbnail.status()).toBe(200);
+    expect(await thumbnail.headerValue('content-type')).toBe('image/webp');
+    expect(await thumbnail.headerValue('cache-control')).toBe('public, max-age=86400');
+    expect(await thumbnail.headerValue('x-content-type-options')).toBe('nosniff');
+    const webPaths = cloud
+      .invocations('web')
+      .map((invocation) => (invocation.event as { rawPath?: string } | undefined)?.rawPath ?? '');
+    expect(webPaths.filter((path) => path.startsWith('/thumbnails/'))).toEqual([]);
     expect(cspViolations).toEqual([]);
     await closePage(page);
   });

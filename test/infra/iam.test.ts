@@ -72,10 +72,8 @@ const expected: Record<string, Grants> = {
       's3:PutObject uploads:inventory/*',
       's3:PutObject uploads:images/*',
     ],
-    'S3 ListObjectsV2 of thumbnails (image index, findThumbnail)': [
-      's3:ListBucket thumbnails if s3:prefix=images/*',
-    ],
-    'S3 GetObject of a thumbnail': ['s3:GetObject thumbnails:images/*'],
+    // Thumbnails reach the browser through CloudFront (origin access control): no GetObject.
+    'S3 ListObjectsV2 of thumbnails (the image index)': ['s3:ListBucket thumbnails if s3:prefix=images/*'],
   },
   Thumbnails: {
     ...X_RAY,

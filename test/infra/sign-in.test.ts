@@ -26,8 +26,6 @@ function written(value: unknown): string {
 
 const client = resource('UserPoolClient').Properties;
 const web = resource('WebLambdaFunction').Properties.Environment as { Variables: Record<string, unknown> };
-/** The HTTP API's own URL, as the framework outputs it. */
-const apiUrl = written(template.Outputs?.HttpApiUrl?.Value);
 
 describe("the dashboard's app client", () => {
   it('allows only the authorization code flow, as a public client (PKCE, no secret, no implicit flow)', () => {
@@ -43,16 +41,27 @@ describe("the dashboard's app client", () => {
     expect(client.SupportedIdentityProviders).toEqual(['COGNITO']);
   });
 
-  it("returns only to the stack's own HTTP API: /auth/callback after sign-in, / after sign-out", () => {
+  it("returns only to the dashboard's address: /auth/callback after sign-in, / after sign-out", () => {
+    // The custom domain when there is one, else the distribution's own name; never the HTTP
+    // API's URL, which only answers through the distribution.
     // https://docs.aws.amazon.com/cognito/latest/developerguide/logout-endpoint.html
     // Act
-    const callbacks = (client.CallbackURLs as unknown[]).map(written);
-    const logouts = (client.LogoutURLs as unknown[]).map(written);
+    const [callback, ...moreCallbacks] = client.CallbackURLs as { 'Fn::If': [string, unknown, unknown] }[];
+    const [logout, ...moreLogouts] = client.LogoutURLs as { 'Fn::If': [string, unknown, unknown] }[];
 
     // Assess
-    expect(apiUrl).toBe('https://<HttpApi>.execute-api.<AWS::Region>.<AWS::URLSuffix>');
-    expect(callbacks).toEqual([`${apiUrl}/auth/callback`]);
-    expect(logouts).toEqual([`${apiUrl}/`]);
+    expect(moreCallbacks).toEqual([]);
+    expect(moreLogouts).toEqual([]);
+    const [condition, custom, own] = callback?.['Fn::If'] ?? [];
+    expect(condition).toBe('HasCustomDomain');
+    expect(written(custom)).toBe('https://<DomainName>/auth/callback');
+    expect(written(own)).toBe('https://<Distribution.DomainName>/auth/callback');
+    expect(logout?.['Fn::If'].map((value) => (typeof value === 'string' ? value : written(value)))).toEqual([
+      'HasCustomDomain',
+      'https://<DomainName>/',
+      'https://<Distribution.DomainName>/',
+    ]);
+    expect(JSON.stringify(client)).not.toContain('execute-api');
   });
 
   it('revokes tokens on sign-out and keeps the SRP and refresh flows', () => {
@@ -107,7 +116,10 @@ describe('the web function and its routes', () => {
     expect(written(variables.OIDC_LOGOUT_URL)).toBe(
       'https://<UserPoolDomain>.auth.<AWS::Region>.amazoncognito.com/logout',
     );
+    // Behind the distribution the function sees API Gateway's host: it is told the dashboard's.
     expect(variables.PUBLIC_ORIGIN).toBeUndefined();
+    expect(variables.CDN_DOMAIN_NAME).toEqual({ 'Fn::GetAtt': ['Distribution', 'DomainName'] });
+    expect(variables.CUSTOM_DOMAIN_NAME).toBe('');
   });
 
   it('hands every request to the function ($default, no authorizer) and guards POST /api/uploads with the JWT authorizer too', () => {

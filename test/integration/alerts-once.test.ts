@@ -65,7 +65,7 @@ describe('publishOnce (alerts-published records in DynamoDB)', () => {
     // Prepare
     const name = await table();
     const topic = sns();
-    const once = publishOnce(topic.publish, dynamoDb.client, name);
+    const once = publishOnce(topic.publish, { client: dynamoDb.client, tableName: name, pollMs: 100 });
     once.registerContext(contextWith(30_000));
 
     // Act
@@ -74,7 +74,7 @@ describe('publishOnce (alerts-published records in DynamoDB)', () => {
       await once.publish(alert('e-1')),
       await once.publish(alert('e-2', 'kiwi')),
     ];
-    const again = publishOnce(topic.publish, dynamoDb.client, name);
+    const again = publishOnce(topic.publish, { client: dynamoDb.client, tableName: name, pollMs: 100 });
     again.registerContext(contextWith(30_000));
     ids.push(await again.publish(alert('e-1')));
 
@@ -86,7 +86,11 @@ describe('publishOnce (alerts-published records in DynamoDB)', () => {
   it('publishes on the retry when the first attempt failed', async () => {
     // Prepare
     const topic = sns(1);
-    const once = publishOnce(topic.publish, dynamoDb.client, await table());
+    const once = publishOnce(topic.publish, {
+      client: dynamoDb.client,
+      tableName: await table(),
+      pollMs: 100,
+    });
     once.registerContext(contextWith(30_000));
 
     // Act
@@ -98,47 +102,86 @@ describe('publishOnce (alerts-published records in DynamoDB)', () => {
     expect(topic.sent).toEqual(['e-3']);
   });
 
-  it('refuses a delivery while another is still publishing the same record', async () => {
-    // Prepare: the first delivery hangs inside SNS.
+  it('waits for a delivery still publishing the same record, then answers its result', async () => {
+    // Prepare: the first delivery hangs inside SNS for a while.
     const name = await table();
     let release: () => void = () => undefined;
-    const slow = publishOnce(
-      () => new Promise<string>((resolve) => (release = () => resolve('m-slow'))),
-      dynamoDb.client,
-      name,
-    );
+    const slow = publishOnce(() => new Promise<string>((resolve) => (release = () => resolve('m-slow'))), {
+      client: dynamoDb.client,
+      tableName: name,
+    });
     slow.registerContext(contextWith(30_000));
     const topic = sns();
-    const other = publishOnce(topic.publish, dynamoDb.client, name);
+    const tookOver: string[] = [];
+    const other = publishOnce(topic.publish, {
+      client: dynamoDb.client,
+      tableName: name,
+      pollMs: 100,
+      onTakeOver: (message) => tookOver.push(message.body.eventId),
+    });
     other.registerContext(contextWith(30_000));
 
     // Act
     const first = slow.publish(alert('e-4'));
     await new Promise((resolve) => setTimeout(resolve, 200));
     const second = other.publish(alert('e-4'));
-
-    // Assess: the second is an error (so Lambda retries its record), and sends nothing.
-    await expect(second).rejects.toMatchObject({ name: 'IdempotencyAlreadyInProgressError' });
+    await new Promise((resolve) => setTimeout(resolve, 400));
     release();
+
+    // Assess
     await expect(first).resolves.toBe('m-slow');
+    await expect(second).resolves.toBe('m-slow');
+    expect(topic.sent).toEqual([]);
+    expect(tookOver).toEqual([]);
+  });
+
+  it('fails the delivery when it has no time left to wait, so that Lambda retries the record', async () => {
+    // Prepare
+    const name = await table();
+    const slow = publishOnce(() => new Promise<string>(() => undefined), {
+      client: dynamoDb.client,
+      tableName: name,
+    });
+    slow.registerContext(contextWith(30_000));
+    const topic = sns();
+    const hurried = publishOnce(topic.publish, { client: dynamoDb.client, tableName: name, pollMs: 100 });
+    hurried.registerContext(contextWith(2_000));
+
+    // Act
+    void slow.publish(alert('e-6'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = hurried.publish(alert('e-6'));
+
+    // Assess
+    await expect(second).rejects.toMatchObject({ name: 'IdempotencyAlreadyInProgressError' });
     expect(topic.sent).toEqual([]);
   });
 
-  it('publishes when the delivery whose host died has expired, so that no alert is lost', async () => {
-    // Prepare: the first delivery's host "dies" inside SNS (never answers) with 300 ms left.
+  it('takes over from a delivery whose host died, once its record expired, and says so', async () => {
+    // Prepare: the first delivery's host "dies" inside SNS (never answers) with 600 ms left.
     const name = await table();
-    const dead = publishOnce(() => new Promise<string>(() => undefined), dynamoDb.client, name);
-    dead.registerContext(contextWith(300));
+    const dead = publishOnce(() => new Promise<string>(() => undefined), {
+      client: dynamoDb.client,
+      tableName: name,
+    });
+    dead.registerContext(contextWith(600));
     void dead.publish(alert('e-5'));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const topic = sns();
-    const retry = publishOnce(topic.publish, dynamoDb.client, name);
+    const tookOver: string[] = [];
+    const retry = publishOnce(topic.publish, {
+      client: dynamoDb.client,
+      tableName: name,
+      pollMs: 100,
+      onTakeOver: (message) => tookOver.push(message.body.eventId),
+    });
     retry.registerContext(contextWith(30_000));
 
     // Act
     await retry.publish(alert('e-5'));
 
-    // Assess
+    // Assess: published (no alert lost), and flagged as a possible repeat.
     expect(topic.sent).toEqual(['e-5']);
+    expect(tookOver).toEqual(['e-5']);
   });
 });

@@ -2,14 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import {
-  ListTopicsCommand,
-  PublishBatchCommand,
-  type PublishBatchCommandInput,
-  PublishCommand,
-  type PublishCommandInput,
-  SNSClient,
-} from '@aws-sdk/client-sns';
+import { ListTopicsCommand, PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AwsEndpoint,
@@ -199,46 +192,6 @@ describe('SNS', () => {
     });
   });
 
-  it('publishes the valid entries of a batch and reports the invalid ones as Failed', async () => {
-    // Prepare
-    const before = outboxLines(dataDir).length;
-
-    // Act
-    const result = await sns.send(
-      new PublishBatchCommand({
-        TopicArn: topicArn,
-        PublishBatchRequestEntries: [
-          { Id: 'ok-1', Message: 'first', Subject: 'Fine' },
-          { Id: 'empty', Message: '' },
-          { Id: 'bad_subject', Message: 'x', Subject: 'two\nlines' },
-          {
-            Id: 'empty-attribute',
-            Message: 'x',
-            MessageAttributes: { a: { DataType: 'String', StringValue: '' } },
-          },
-          {
-            Id: 'ok-2',
-            Message: 'second',
-            MessageAttributes: { n: { DataType: 'Number', StringValue: '7' } },
-          },
-        ],
-      }),
-    );
-
-    // Assess
-    expect(result.Successful?.map((entry) => entry.Id)).toEqual(['ok-1', 'ok-2']);
-    expect(result.Failed?.map((entry) => [entry.Id, entry.Code, entry.SenderFault])).toEqual([
-      ['empty', 'InvalidParameter', true],
-      ['bad_subject', 'InvalidParameter', true],
-      ['empty-attribute', 'ParameterValueInvalid', true],
-    ]);
-    const added = outboxLines(dataDir).slice(before) as SnsOutboxEntry[];
-    expect(added.map((entry) => [entry.message, entry.messageId])).toEqual([
-      ['first', result.Successful?.[0]?.MessageId],
-      ['second', result.Successful?.[1]?.MessageId],
-    ]);
-  });
-
   const publishErrors: [string, (topic: string) => PublishCommandInput, string, number][] = [
     [
       'an unknown topic',
@@ -324,60 +277,6 @@ describe('SNS', () => {
       expect(outboxLines(dataDir)).toHaveLength(before);
     },
   );
-
-  const entries = (count: number, message = 'm') =>
-    Array.from({ length: count }, (_, i) => ({ Id: `e${i}`, Message: message }));
-  const batchErrors: [string, (topic: string) => PublishBatchCommandInput, string][] = [
-    [
-      '11 entries',
-      (t) => ({ TopicArn: t, PublishBatchRequestEntries: entries(11) }),
-      'TooManyEntriesInBatchRequestException',
-    ],
-    [
-      'duplicate ids',
-      (t) => ({
-        TopicArn: t,
-        PublishBatchRequestEntries: [
-          { Id: 'a', Message: '1' },
-          { Id: 'a', Message: '2' },
-        ],
-      }),
-      'BatchEntryIdsNotDistinctException',
-    ],
-    [
-      'an id with a space',
-      (t) => ({ TopicArn: t, PublishBatchRequestEntries: [{ Id: 'not valid', Message: '1' }] }),
-      'InvalidBatchEntryIdException',
-    ],
-    [
-      'an 81-character id',
-      (t) => ({ TopicArn: t, PublishBatchRequestEntries: [{ Id: 'i'.repeat(81), Message: '1' }] }),
-      'InvalidBatchEntryIdException',
-    ],
-    [
-      'more than 256 KiB in total',
-      (t) => ({ TopicArn: t, PublishBatchRequestEntries: entries(2, 'm'.repeat(200 * 1024)) }),
-      'BatchRequestTooLongException',
-    ],
-    ['no entries', (t) => ({ TopicArn: t, PublishBatchRequestEntries: [] }), 'EmptyBatchRequestException'],
-    [
-      'an unknown topic',
-      () => ({ TopicArn: `arn:aws:sns:${REGION}:${ACCOUNT}:nope`, PublishBatchRequestEntries: entries(1) }),
-      'NotFoundException',
-    ],
-  ];
-
-  it.each(batchErrors)('refuses PublishBatch with %s, publishing none of it', async (_, input, name) => {
-    // Prepare
-    const before = outboxLines(dataDir).length;
-
-    // Act
-    const error = await rejectionOf(sns.send(new PublishBatchCommand(input(topicArn))));
-
-    // Assess
-    expect(error.name).toBe(name);
-    expect(outboxLines(dataDir)).toHaveLength(before);
-  });
 
   it('answers an unknown action with InvalidAction and a missing one with MissingAction', async () => {
     // Act

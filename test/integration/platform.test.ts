@@ -38,7 +38,7 @@ describe('the local cloud', () => {
       'tables',
       'topics',
     ]);
-    expect(Object.keys(written.endpoints).sort()).toEqual(['dynamodb', 'http', 's3', 'sns']);
+    expect(Object.keys(written.endpoints).sort()).toEqual(['dynamodb', 'http', 'lambda', 's3', 'sns']);
     expect(written.buckets).toEqual({
       uploads: 'stockroom-local-uploads-000000000000-us-east-1',
       thumbnails: 'stockroom-local-thumbnails-000000000000-us-east-1',
@@ -62,6 +62,7 @@ describe('the local cloud', () => {
       cloud.endpoints.buckets.uploads,
     ]);
     expect(tables.TableNames?.sort()).toEqual([
+      'stockroom-local-alerts-published',
       'stockroom-local-inventory',
       'stockroom-local-store-summaries',
     ]);
@@ -253,6 +254,7 @@ describe('npm start', () => {
       s3: `http://127.0.0.1:${ports.s3}`,
       dynamodb: `http://127.0.0.1:${ports.dynamodb}`,
       sns: `http://127.0.0.1:${ports.aws}`,
+      lambda: `http://127.0.0.1:${ports.aws}`,
       http: `http://127.0.0.1:${ports.http}`,
       oidc: `http://127.0.0.1:${ports.oidc}`,
     });

@@ -121,7 +121,7 @@ describe('Ctrl-C on npm start', () => {
       expect(Date.now() - signalledAt).toBeLessThan(twice ? 5000 : 7000);
       expect(cloud.run.output()).toMatch(
         new RegExp(
-          `${why}: stopped at once, cutting short [^\\n]*importInventory ×1[^\\n]*; unfinished S3 events will be replayed at the next start\\.`,
+          `${why}: stopped at once, cutting short [^\\n]*importInventory ×1[^\\n]*; unfinished S3 events and Step Functions executions go on at the next start\\.`,
         ),
       );
       expect(await journalOf(cloud.run.dataDir)).toHaveLength(1);

@@ -135,7 +135,7 @@ describe('web through the local HTTP API, signed in with the local OpenID provid
       if (route.access === 'anyone') {
         expect(response.status, what).not.toBe(401);
         expect(response.headers.get('location') ?? '', what).not.toMatch(/^\/auth\/login/);
-      } else if (path.startsWith('/api/') || path.endsWith('/thumbnail')) {
+      } else if (path.startsWith('/api/')) {
         expect(response.status, what).toBe(401);
         expect(response.headers.get('www-authenticate'), what).toBe('Bearer');
       } else {
@@ -186,18 +186,23 @@ describe('web through the local HTTP API, signed in with the local OpenID provid
     expect(stores.status).toBe(200);
   });
 
-  it('hides other stores from a store-scoped user on pages, the API and thumbnails', async () => {
+  it('hides other stores from a store-scoped user on pages, the API and thumbnail links', async () => {
     // Prepare
     const { session } = await signInAs('berlin@stockroom.local');
     const as = { headers: { cookie: cookieHeader(session) }, redirect: 'manual' as const };
 
     // Act
     const dashboard = await (await fetch(`${base}/`, as)).text();
+    const berlin = await (await fetch(`${base}/stores/Berlin`, as)).text();
     const paris = await fetch(`${base}/stores/Paris`, as);
     const api = (await (await fetch(`${base}/api/stores`, as)).json()) as { stores: { store: string }[] };
     const parisItems = await fetch(`${base}/api/stores/Paris/items`, as);
-    const bolt = await fetch(`${base}/items/bolt/thumbnail`, as);
-    const lamp = await fetch(`${base}/items/${PARIS_ONLY}/thumbnail`, as);
+    const links = [...berlin.matchAll(/<img src="([^"]+)"/g)].map(
+      (m) => m[1]?.replaceAll('&amp;', '&') ?? '',
+    );
+    const bolt = await fetch(`${base}${links[0]}`);
+    // The bolt's signature does not open the lamp's thumbnail, signed in or not.
+    const lamp = await fetch(`${base}${links[0]?.replace('bolt', PARIS_ONLY)}`, as);
 
     // Assess
     expect(dashboard).toContain('href="/stores/Berlin"');
@@ -205,8 +210,26 @@ describe('web through the local HTTP API, signed in with the local OpenID provid
     expect(paris.status).toBe(404);
     expect(api.stores.map((store) => store.store)).toEqual(['Berlin']);
     expect(parisItems.status).toBe(404);
+    expect(links).toHaveLength(1);
+    expect(links[0]).toMatch(/^\/thumbnails\/images\/bolt\.png\/200\.webp\?/);
+    expect(berlin).not.toContain(PARIS_ONLY);
     expect(bolt.status).toBe(200);
-    expect(lamp.status).toBe(404);
+    expect(lamp.status).toBe(403);
+  });
+
+  it('refuses /thumbnails/* without a signed link, whatever the session', async () => {
+    // Prepare
+    const { session } = await signInAs('manager@stockroom.local');
+
+    // Act
+    const signedIn = await fetch(`${base}/thumbnails/images/bolt.png/200.webp`, {
+      headers: { cookie: cookieHeader(session) },
+    });
+    const signedOut = await fetch(`${base}/thumbnails/images/bolt.png/200.webp`);
+
+    // Assess
+    expect(signedIn.status).toBe(403);
+    expect(signedOut.status).toBe(403);
   });
 
   it('signs out: the refresh token is revoked, the cookies cleared, the provider’s session ended', async () => {

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { THUMBNAIL_CACHE_CONTROL } from '#shared/images/objects.ts';
 import { startLocalCloud } from '../../local/cloud.ts';
 import type { LocalCloud } from '../../local/types.ts';
 import { clientsFor } from '../support/local-cloud.ts';
@@ -11,7 +12,13 @@ import { clientsFor } from '../support/local-cloud.ts';
 /**
  * The web flow through the local cloud's HTTP API: real payload-2.0 events, DynamoDB Local
  * with the storeSummaries stream consumer, s3rver for reports, thumbnails and presigned POSTs.
+ * The HTTP API stands in for the distribution too: it serves `/thumbnails/*` from the
+ * thumbnails bucket through the distribution's own gate code and headers.
  */
+const THUMBNAIL_KEY = 'images/item-001.png/200.webp';
+/** A thumbnail deleted after the page linked it. */
+const GONE_KEY = 'images/item-003.png/200.webp';
+const THUMBNAIL_BYTES = Buffer.from('RIFF0000WEBPVP8 fake');
 
 const HOSTILE_STORE = '<img src=x onerror=alert(1)>';
 const STORE = 'store-a';
@@ -89,14 +96,18 @@ beforeAll(async () => {
     );
     return a?.Item?.itemCount === ITEMS && b?.Item ? true : undefined;
   });
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: cloud.endpoints.buckets.thumbnails,
-      Key: 'images/item-001.png/200.webp',
-      Body: Buffer.from('RIFF0000WEBPVP8 fake'),
-      ContentType: 'image/webp',
-    }),
-  );
+  // As the thumbnails function writes them (shared/images/objects.ts).
+  for (const key of [THUMBNAIL_KEY, GONE_KEY]) {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: cloud.endpoints.buckets.thumbnails,
+        Key: key,
+        Body: THUMBNAIL_BYTES,
+        ContentType: 'image/webp',
+        CacheControl: THUMBNAIL_CACHE_CONTROL,
+      }),
+    );
+  }
 });
 
 afterAll(async () => {
@@ -162,24 +173,74 @@ describe('web through the local HTTP API, sign-in off', () => {
     expect(page3).toContain('<th scope="row">item-100</th>');
   });
 
-  it('shows the thumbnail of an item with an image and serves its bytes', async () => {
+  it('links an item’s thumbnail by its signed /thumbnails/ path, served from the bucket, not the function', async () => {
+    // Prepare
+    const page = await get('/stores/store-a');
+    const html = await page.text();
+    const link = html.match(/<img src="(\/thumbnails\/[^"]+)"/)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    const webCallsBefore = cloud.invocations('web').length;
+
     // Act
-    const page = await (await get('/stores/store-a')).text();
-    const thumbnail = await get('/items/item-001/thumbnail?w=200');
+    const thumbnail = await get(link);
     const bytes = Buffer.from(await thumbnail.arrayBuffer());
-    const again = await get('/items/item-001/thumbnail?w=200', {
-      'if-none-match': thumbnail.headers.get('etag') ?? '',
-    });
-    const none = await get('/items/item-002/thumbnail');
+    const again = await get(link, { 'if-none-match': thumbnail.headers.get('etag') ?? '' });
+    const head = await fetch(`${base}${link}`, { method: 'HEAD' });
 
     // Assess
-    expect(page).toContain('<img src="/items/item-001/thumbnail?w=200"');
-    expect(page).not.toContain('/items/item-002/thumbnail');
+    expect(link).toMatch(/^\/thumbnails\/images\/item-001\.png\/200\.webp\?expires=\d+&signature=[\w-]+$/);
+    expect(html).not.toContain('item-002.png');
+    expect(page.headers.get('content-security-policy')).toContain(`img-src ${base}/thumbnails/;`);
     expect(thumbnail.status).toBe(200);
+    expect(bytes.equals(THUMBNAIL_BYTES)).toBe(true);
     expect(thumbnail.headers.get('content-type')).toBe('image/webp');
-    expect(bytes.toString()).toBe('RIFF0000WEBPVP8 fake');
+    expect(thumbnail.headers.get('cache-control')).toBe(THUMBNAIL_CACHE_CONTROL);
+    expect(thumbnail.headers.get('etag')).toMatch(/^"[0-9a-f]+"$/);
+    // The distribution's response headers policy.
+    expect(thumbnail.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(thumbnail.headers.get('x-frame-options')).toBe('DENY');
+    expect(thumbnail.headers.get('referrer-policy')).toBe('same-origin');
+    expect(thumbnail.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+    expect(thumbnail.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+    );
     expect(again.status).toBe(304);
-    expect(none.status).toBe(404);
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('image/webp');
+    // No image bytes through the web function: it was not even invoked.
+    expect(cloud.invocations('web')).toHaveLength(webCallsBefore);
+  });
+
+  it('refuses a thumbnail link that is not one the web function signed', async () => {
+    // Prepare
+    const html = await (await get('/stores/store-a')).text();
+    const [link, gone] = [...html.matchAll(/<img src="([^"]+)"/g)].map(
+      (match) => new URL(match[1]?.replaceAll('&amp;', '&') ?? '', base),
+    );
+    if (!link || !gone) throw new Error('the store page links two thumbnails');
+    const expires = Number(link.searchParams.get('expires'));
+    const signature = link.searchParams.get('signature') ?? '';
+    const variant = (path: string, query: string) => get(`${path}?${query}`);
+    await s3.send(new DeleteObjectCommand({ Bucket: cloud.endpoints.buckets.thumbnails, Key: GONE_KEY }));
+
+    // Act
+    const refused = await Promise.all([
+      get(link.pathname),
+      variant(link.pathname, `expires=${expires}&signature=${signature.slice(1)}x`),
+      variant(link.pathname, `expires=${expires + 3600}&signature=${signature}`),
+      variant('/thumbnails/images/item-002.png/200.webp', `expires=${expires}&signature=${signature}`),
+      variant(link.pathname, `expires=${Math.floor(Date.now() / 1000) - 1}&signature=${signature}`),
+      fetch(`${base}${link.pathname}${link.search}`, { method: 'POST', headers: { origin: base } }),
+      // Signed, but no longer there: S3 answers CloudFront's origin access 403, not 404.
+      get(`${gone.pathname}${gone.search}`),
+    ]);
+
+    // Assess
+    expect(gone.pathname).toBe(`/thumbnails/${GONE_KEY}`);
+    for (const response of refused) {
+      expect(response.status, response.url).toBe(403);
+      expect(response.headers.get('cache-control') ?? '', response.url).not.toContain('max-age');
+      expect(response.headers.get('content-type') ?? '', response.url).not.toMatch(/^image\//);
+    }
   });
 
   it('pages the items API with opaque cursors and rejects a tampered one', async () => {

@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -52,13 +53,26 @@ export interface NpmStart {
   kill(): void;
 }
 
+/** The last command of package.json's `start` (after the prerequisite check). */
+const START_COMMAND = (
+  JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).scripts.start as string
+)
+  .split('&&')
+  .at(-1)
+  ?.trim();
+
 export function npmStart(
   dataDir: string,
   ports: Ports,
   env: Record<string, string> = {},
   args: string[] = [],
 ): NpmStart {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts', ...args], {
+  // The start script's command that runs the cloud, as npm runs it (through a shell), but
+  // exec'd so that the exit code is the cloud's own: what sits between the terminal and the
+  // cloud decides how many signals it gets (a relaying `tsx` CLI once made one Ctrl-C two).
+  const quoted = args.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`);
+  const command = ['exec env', START_COMMAND, ...quoted].join(' ');
+  const child = spawn('sh', ['-c', command], {
     cwd: projectRoot,
     detached: true,
     env: {

@@ -40,7 +40,7 @@ function visibleProblem(error: unknown) {
 
 /**
  * Turns errors into responses: `HttpRedirect` → 302; `HttpProblemError` → its status (problem+json
- * for the API and thumbnails, a page elsewhere); anything else → 500 with a generic body and the
+ * for the API, a page elsewhere); anything else → 500 with a generic body and the
  * request id, while the error itself goes to the logs only.
  */
 export function problemResponses(options: ProblemResponderOptions): MiddlewareObj<HttpEvent, HttpResponse> {

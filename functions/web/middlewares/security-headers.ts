@@ -1,19 +1,30 @@
 import type { MiddlewareObj } from '@middy/core';
-import type { HttpEvent, HttpResponse, WebRequest } from '../http-event.ts';
+import { dashboardOrigin, type HttpEvent, type HttpResponse, type WebRequest } from '../http-event.ts';
+import { THUMBNAILS_PATH } from '../thumbnail-links.ts';
 
 export interface SecurityHeaderOptions {
   /** Origin the upload forms post to (S3). */
   uploadsOrigin: string;
   /** Origins the sign-out form is redirected to (the provider's sign-out page). */
   signInOrigins?: string[];
+  /** The dashboard's origin when configured; else each request's (see dashboardOrigin). */
+  publicOrigin?: string | undefined;
   strictTransportSecurity: boolean;
 }
 
-export function contentSecurityPolicy(uploadsOrigin: string, signInOrigins: string[] = []): string {
+/**
+ * The pages' policy. Images come only from the distribution's `/thumbnails/` path (the S3
+ * thumbnails, on the dashboard's own origin): a path needs the host spelled out, `'self'`
+ * cannot carry one. (https://www.w3.org/TR/CSP3/#match-paths)
+ */
+export function contentSecurityPolicy(
+  dashboardOrigin: string,
+  uploadsOrigin: string,
+  signInOrigins: string[] = [],
+): string {
   return [
     "default-src 'none'",
-    // Thumbnails are served by this function (same origin), so no S3 origin is needed here.
-    "img-src 'self'",
+    `img-src ${dashboardOrigin}${THUMBNAILS_PATH}`,
     "style-src 'self'",
     "script-src 'self'",
     "connect-src 'self'",
@@ -25,15 +36,18 @@ export function contentSecurityPolicy(uploadsOrigin: string, signInOrigins: stri
   ].join('; ');
 }
 
-/** Security headers on every response, errors included. */
+/**
+ * Security headers on every response, errors included. The distribution adds the same ones
+ * (its response headers policy in serverless.yml) to what it serves without this function.
+ */
 export function securityHeaders(options: SecurityHeaderOptions): MiddlewareObj<HttpEvent, HttpResponse> {
-  const policy = contentSecurityPolicy(options.uploadsOrigin, options.signInOrigins);
   const addSecurityHeaders = async (request: WebRequest): Promise<void> => {
     const response = request.response;
     if (!response) return;
+    const origin = dashboardOrigin(request.event, options.publicOrigin);
     response.headers = {
       ...response.headers,
-      'content-security-policy': policy,
+      'content-security-policy': contentSecurityPolicy(origin, options.uploadsOrigin, options.signInOrigins),
       'x-content-type-options': 'nosniff',
       // Not `no-referrer`: with it a browser sends `Origin: null` on a form POST (Fetch §3.1),
       // and the CSRF check needs the dashboard's own origin. Other sites still get no Referer.

@@ -21,7 +21,7 @@ export interface SignInRequiredOptions {
   accessFor: (method: string, path: string) => RouteAccess;
 }
 
-/** A signed-out caller: pages go to the sign-in, the API and thumbnails answer 401. */
+/** A signed-out caller: pages go to the sign-in, the API answers 401. */
 function signedOut(event: HttpEvent, identification: Identification): Error {
   const path = requestPath(event);
   if (!answersWithData(path)) return new HttpRedirect(signInLocation(event));

@@ -8,6 +8,8 @@ const base = {
   UPLOADS_BUCKET: 'uploads',
   THUMBNAILS_BUCKET: 'thumbnails',
   LOW_STOCK_THRESHOLD: '5',
+  EDGE_SECRET: 'edge-secret-current-0123456789abcdef',
+  EDGE_ORIGIN_CHECK: 'true',
 };
 
 describe('the web configuration', () => {
@@ -61,5 +63,51 @@ describe('the web configuration', () => {
     // Assess
     expect(config.auth).toEqual({ mode: 'none' });
     expect(config.publicOrigin).toBeUndefined();
+  });
+
+  it('takes the dashboard’s origin from the custom domain, else the distribution, else PUBLIC_ORIGIN first', () => {
+    // Prepare
+    const open = { ...base, AUTH_MODE: 'none' };
+    const originOf = (env: Record<string, string>) =>
+      webConfigFrom(parseEnvironment(webEnvironmentSchema, { ...open, ...env })).publicOrigin;
+
+    // Act
+    const custom = originOf({
+      CUSTOM_DOMAIN_NAME: 'stock.example.com',
+      CDN_DOMAIN_NAME: 'd1.cloudfront.net',
+    });
+    const distribution = originOf({ CUSTOM_DOMAIN_NAME: '', CDN_DOMAIN_NAME: 'd1.cloudfront.net' });
+    const local = originOf({ PUBLIC_ORIGIN: 'http://127.0.0.1:4580', CDN_DOMAIN_NAME: '127.0.0.1:4580' });
+    const hostile = () => originOf({ CDN_DOMAIN_NAME: 'evil.example/path' });
+
+    // Assess
+    expect(custom).toBe('https://stock.example.com');
+    expect(distribution).toBe('https://d1.cloudfront.net');
+    expect(local).toBe('http://127.0.0.1:4580');
+    expect(hostile).toThrow(/CDN_DOMAIN_NAME/);
+  });
+
+  it('needs the edge secret and the origin check’s setting; a second version is accepted once', () => {
+    // Prepare
+    const open = { ...base, AUTH_MODE: 'none' };
+    const edgeOf = (env: Record<string, string | undefined>) =>
+      webConfigFrom(parseEnvironment(webEnvironmentSchema, { ...open, ...env })).edge;
+
+    // Act
+    const rotating = edgeOf({ EDGE_SECRET_ALSO_ACCEPTED: 'edge-secret-previous-0123456789abcdef' });
+    const unpinned = edgeOf({ EDGE_SECRET_ALSO_ACCEPTED: base.EDGE_SECRET, EDGE_ORIGIN_CHECK: 'false' });
+    const noSecret = () => edgeOf({ EDGE_SECRET: undefined });
+    const shortSecret = () => edgeOf({ EDGE_SECRET: 'short' });
+    const noCheck = () => edgeOf({ EDGE_ORIGIN_CHECK: undefined });
+
+    // Assess
+    expect(rotating).toEqual({
+      secrets: [base.EDGE_SECRET, 'edge-secret-previous-0123456789abcdef'],
+      originCheck: true,
+    });
+    expect(unpinned).toEqual({ secrets: [base.EDGE_SECRET], originCheck: false });
+    expect(noSecret).toThrow(/EDGE_SECRET/);
+    expect(shortSecret).toThrow(/EDGE_SECRET/);
+    expect(noCheck).toThrow(/EDGE_ORIGIN_CHECK/);
   });
 });

@@ -10,6 +10,9 @@ import type { HttpEvent, HttpResponse } from '../../../../functions/web/http-eve
 import { ImageIndex } from '../../../../functions/web/image-index.ts';
 import { decodedPath } from '../../../../local/http-api.ts';
 
+/** The edge secret of the test configuration (thumbnail links are signed with it). */
+export const TEST_EDGE_SECRET = 'test-edge-secret-of-at-least-32-characters';
+
 export const testConfig: WebConfig = webConfigFrom({
   INVENTORY_TABLE: 'inventory',
   STORE_SUMMARIES_TABLE: 'summaries',
@@ -18,6 +21,8 @@ export const testConfig: WebConfig = webConfigFrom({
   LOW_STOCK_THRESHOLD: 5,
   AUTH_MODE: 'none',
   AWS_REGION: 'eu-west-1',
+  EDGE_SECRET: TEST_EDGE_SECRET,
+  EDGE_ORIGIN_CHECK: false,
 });
 
 /** Real SDK clients (so aws-sdk-client-mock can intercept them) that never reach a network. */

@@ -19,7 +19,9 @@ describe('rendering', () => {
         },
         query: { status: 'all', sort: 'item', order: 'asc' },
         lowStockThreshold: 5,
-        itemsWithImages: new Set(['plenty']),
+        thumbnailLinks: new Map([
+          ['plenty', '/thumbnails/images/plenty/200.webp?expires=7200&signature=abc'],
+        ]),
         storeItemCount: 3,
       },
       { uploads: { inventory: true, image: true } },
@@ -29,7 +31,9 @@ describe('rendering', () => {
     expect(page).toMatch(/<tr class="status-out">\s*<td class="thumb"><\/td>\s*<th scope="row">empty<\/th>/);
     expect(page).toContain('<span class="badge badge-out">Out of stock</span>');
     expect(page).toContain('<span class="badge badge-low">Low</span>');
-    expect(page).toContain('<img src="/items/plenty/thumbnail?w=200" alt=""');
+    expect(page).toContain(
+      '<img src="/thumbnails/images/plenty/200.webp?expires=7200&amp;signature=abc" alt="" width="64" height="64" loading="lazy">',
+    );
     expect(page).toContain('<html lang="en">');
     expect(page).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
     expect(page).toContain('<label for="status">Status</label>');

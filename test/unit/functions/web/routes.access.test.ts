@@ -13,7 +13,6 @@ const RULES: Record<string, { access: RouteAccess; signedOut: 'sign-in page' | '
   'GET /': { access: 'viewer', signedOut: 'sign-in page' },
   'GET /stores/{store}': { access: 'viewer', signedOut: 'sign-in page' },
   'GET /imports': { access: 'viewer', signedOut: 'sign-in page' },
-  'GET /items/{item}/thumbnail': { access: 'viewer', signedOut: '401' },
   'GET /api/stores': { access: 'viewer', signedOut: '401' },
   'GET /api/stores/{store}/items': { access: 'viewer', signedOut: '401' },
   'GET /api/imports': { access: 'viewer', signedOut: '401' },

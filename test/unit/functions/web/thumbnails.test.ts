@@ -1,31 +1,39 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { findThumbnail } from '../../../../functions/web/thumbnails.ts';
-import { testClients } from './helpers.ts';
+import { closestThumbnail, parseThumbnailKey } from '../../../../functions/web/thumbnails.ts';
 
 describe('thumbnails', () => {
-  it('finds the smallest thumbnail at least as wide as asked, else the widest', async () => {
-    // Prepare
-    const { s3 } = testClients();
-    const mock = mockClient(s3);
-    mock.on(ListObjectsV2Command, { Prefix: 'images/widget/' }).resolves({});
-    mock.on(ListObjectsV2Command, { Prefix: 'images/widget.', Delimiter: '/' }).resolves({
-      CommonPrefixes: [{ Prefix: 'images/widget.blue.jpg/' }, { Prefix: 'images/widget.jpg/' }],
-    });
-    mock.on(ListObjectsV2Command, { Prefix: 'images/widget.jpg/' }).resolves({
-      Contents: [
-        { Key: 'images/widget.jpg/400.webp', Size: 900, ETag: '"b"' },
-        { Key: 'images/widget.jpg/200.webp', Size: 300, ETag: '"a"' },
-      ],
-    });
-
+  it('reads a thumbnail key back into its source and width, and nothing else', () => {
     // Act
-    const small = await findThumbnail(s3, 'thumbnails', 'widget', 150);
-    const large = await findThumbnail(s3, 'thumbnails', 'widget', 1000);
+    const thumbnail = parseThumbnailKey('images/red shoe.jpg/400.webp');
+    const nested = parseThumbnailKey('images/a.jpg/200.webp/200.webp');
 
     // Assess
-    expect(small).toMatchObject({ key: 'images/widget.jpg/200.webp', width: 200, etag: '"a"' });
-    expect(large).toMatchObject({ key: 'images/widget.jpg/400.webp', width: 400 });
+    expect(thumbnail).toEqual({
+      sourceKey: 'images/red shoe.jpg',
+      thumbnail: { key: 'images/red shoe.jpg/400.webp', width: 400 },
+    });
+    expect(nested?.sourceKey).toBe('images/a.jpg/200.webp');
+    for (const other of ['images/a.jpg/notes.txt', 'images/a.jpg/0.webp', 'images/a.jpg/200.gif', 'x']) {
+      expect(parseThumbnailKey(other), other).toBeUndefined();
+    }
+  });
+
+  it('picks the smallest thumbnail at least as wide as asked, else the widest', () => {
+    // Prepare
+    const thumbnails = [
+      { key: 'images/w.jpg/400.webp', width: 400 },
+      { key: 'images/w.jpg/200.webp', width: 200 },
+    ];
+
+    // Act
+    const small = closestThumbnail(thumbnails, 150);
+    const exact = closestThumbnail(thumbnails, 200);
+    const large = closestThumbnail(thumbnails, 1000);
+
+    // Assess
+    expect(small?.width).toBe(200);
+    expect(exact?.width).toBe(200);
+    expect(large?.width).toBe(400);
+    expect(closestThumbnail([], 200)).toBeUndefined();
   });
 });

@@ -1,13 +1,13 @@
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { body, call, httpEvent, makeHandler, storeSummary } from '../helpers.ts';
+import { call, httpEvent, makeHandler, storeSummary } from '../helpers.ts';
 import { type FakeProvider, startFakeProvider, USERS } from './fake-provider.ts';
 
 /**
  * A user in `store:Berlin` sees Berlin only: on the dashboard, the store pages, the JSON API
- * and the thumbnails (of items Berlin has); a store outside the scope is a 404 exactly like a
+ * and the thumbnail links (of items on Berlin's pages); a store outside the scope is a 404 exactly like a
  * store that does not exist. Import reports, which list every store's rows, are refused.
  */
 
@@ -31,14 +31,10 @@ function scopedHandler() {
     .on(QueryCommand, { ExpressionAttributeValues: { ':store': 'Berlin', ':item': 'gadget' } })
     .resolves({ Items: [] });
   dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':store': 'Atlantis' } }).resolves({ Items: [] });
-  const s3 = mockClient(made.clients.s3);
-  s3.on(ListObjectsV2Command).resolves({});
-  for (const item of ['widget', 'gadget']) {
-    s3.on(ListObjectsV2Command, { Prefix: `images/${item}/` }).resolves({
-      Contents: [{ Key: `images/${item}/200.webp`, Size: 4, ETag: '"e"' }],
-    });
-  }
-  s3.on(GetObjectCommand).resolves({ Body: body(new Uint8Array([1, 2, 3, 4])), ContentType: 'image/webp' });
+  // Thumbnails of both items; only the widget is on a Berlin page.
+  mockClient(made.clients.s3)
+    .on(ListObjectsV2Command)
+    .resolves({ Contents: [{ Key: 'images/widget/200.webp' }, { Key: 'images/gadget/200.webp' }] });
   return made;
 }
 
@@ -80,20 +76,20 @@ describe('store scoping', () => {
     expect(berlin.body).toContain('widget');
   });
 
-  it('serves thumbnails only of items one of the user’s stores has', async () => {
+  it('links thumbnails only of the items on a store page the user may see', async () => {
     // Prepare
     const { handler } = scopedHandler();
 
     // Act
-    const widget = await call(handler, httpEvent('GET', '/items/widget/thumbnail', as('berlin')));
-    const gadget = await call(handler, httpEvent('GET', '/items/gadget/thumbnail', as('berlin')));
-    const unscoped = await call(handler, httpEvent('GET', '/items/gadget/thumbnail', as('viewer')));
+    const berlin = await call(handler, httpEvent('GET', '/stores/Berlin', as('berlin')));
+    const paris = await call(handler, httpEvent('GET', '/stores/Paris', as('berlin')));
+    const thumbnailLinks = (html: string) =>
+      [...html.matchAll(/src="(\/thumbnails\/[^"?]+)/g)].map((m) => m[1]);
 
     // Assess
-    expect(widget.statusCode).toBe(200);
-    expect(gadget.statusCode).toBe(404);
-    expect(gadget.headers['content-type']).toBe('application/problem+json');
-    expect(unscoped.statusCode).toBe(200);
+    expect(thumbnailLinks(berlin.body)).toEqual(['/thumbnails/images/widget/200.webp']);
+    expect(paris.statusCode).toBe(404);
+    expect(thumbnailLinks(paris.body)).toEqual([]);
   });
 
   it('refuses import reports to a scoped user, and hides their link', async () => {

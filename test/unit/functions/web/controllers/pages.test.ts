@@ -2,8 +2,9 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedThumbnailLink } from '../../../../../functions/web/thumbnail-links.ts';
 import { type FakeProvider, startFakeProvider, USERS } from '../auth/fake-provider.ts';
-import { body, call, httpEvent, makeHandler } from '../helpers.ts';
+import { body, call, httpEvent, makeHandler, TEST_EDGE_SECRET } from '../helpers.ts';
 
 let provider: FakeProvider;
 
@@ -67,6 +68,47 @@ describe('the pages', () => {
     expect(response.body).not.toMatch(/<script>(alert|x)/);
     expect(response.body).not.toContain('<img src=x');
     expect(response.body).toContain('=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)');
+  });
+
+  it('links the thumbnails of the items on the page, signed, by their path on the distribution', async () => {
+    // Prepare
+    const now = new Date('2025-03-04T05:06:07Z');
+    const { handler, clients } = makeHandler({ now: () => now });
+    mockClient(clients.documentClient)
+      .on(QueryCommand)
+      .resolves({
+        Items: Array.from({ length: 60 }, (_, index) => ({
+          item: `item-${String(index).padStart(2, '0')}`,
+          count: 1,
+        })),
+      });
+    mockClient(clients.s3)
+      .on(ListObjectsV2Command)
+      .resolves({
+        Contents: [
+          { Key: 'images/item-01.png/200.webp' },
+          { Key: 'images/item-01.png/400.webp' },
+          { Key: 'images/item-02/100.webp' },
+          // On the second page: no link to it on the first.
+          { Key: 'images/item-55.png/200.webp' },
+        ],
+      });
+
+    // Act
+    const response = await call(handler, httpEvent('GET', '/stores/s1'));
+    const links = [...response.body.matchAll(/<img src="([^"]+)"/g)].map((match) =>
+      match[1]?.replaceAll('&amp;', '&'),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(links).toEqual([
+      signedThumbnailLink('images/item-01.png/200.webp', TEST_EDGE_SECRET, now),
+      // The widest there is when none is 200 px wide.
+      signedThumbnailLink('images/item-02/100.webp', TEST_EDGE_SECRET, now),
+    ]);
+    expect(response.body).not.toContain('item-55.png');
+    expect(response.body).not.toContain('/items/');
   });
 
   it('shows the upload forms to managers only, carrying the session’s access token when signed in', async () => {

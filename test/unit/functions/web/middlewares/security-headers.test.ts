@@ -22,6 +22,8 @@ describe('security headers', () => {
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain("base-uri 'none'");
       expect(csp).toContain("form-action 'self' https://uploads.s3.eu-west-1.amazonaws.com");
+      // Images only from the distribution's thumbnails path, on the request's own origin.
+      expect(csp).toContain('img-src https://dashboard.test/thumbnails/;');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['x-frame-options']).toBe('DENY');
       // same-origin, not no-referrer: a form POST must carry the dashboard's Origin (CSRF check).
@@ -39,5 +41,19 @@ describe('security headers', () => {
 
     // Assess
     expect(response.headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('allows images from exactly the thumbnails path of the configured dashboard origin', async () => {
+    // Prepare
+    const { handler } = makeHandler({ config: { publicOrigin: 'https://stock.example.com' } });
+
+    // Act
+    const response = await call(handler, httpEvent('GET', '/healthz'));
+    const directives = (response.headers['content-security-policy'] ?? '').split('; ');
+
+    // Assess
+    expect(directives.filter((directive) => directive.startsWith('img-src'))).toEqual([
+      'img-src https://stock.example.com/thumbnails/',
+    ]);
   });
 });
