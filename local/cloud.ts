@@ -9,6 +9,7 @@ import { type LocalFunctions, loadFunctions } from './functions.ts';
 import { httpRoutes, startHttpApi } from './http-api.ts';
 import { type IdentityProvider, LOCAL_CLIENT_ID, startIdentityProvider } from './identity-provider.ts';
 import { terminalLog } from './logs.ts';
+import { startMailIntake } from './mail-intake.ts';
 import { StackResources } from './resources.ts';
 import { type S3StandIn, startS3 } from './s3.ts';
 import { type LocalService, type PortName, startTogether, stopAll } from './service.ts';
@@ -119,6 +120,7 @@ async function startParts(setting: Setting, services: LocalService[]) {
   const environment = {
     ...options.environment,
     web: { ...options.environment?.web, ...signInEnvironment(oidc, http.url) },
+    mailInventory: { PUBLIC_ORIGIN: http.url, ...mailSenders(), ...options.environment?.mailInventory },
   };
   functions = await loadFunctions({ ...setting, keys: options.functions, urls, credentials, environment });
   const triggers = startTriggers({
@@ -131,6 +133,8 @@ async function startParts(setting: Setting, services: LocalService[]) {
     asyncRetryDelaysMs: options.asyncRetryDelaysMs ?? [200, 400],
   });
   services.push(triggers);
+  const smtp = await startMailIntake({ ...setting, s3Url: s3.url, triggers, credentials: LOCAL_CREDENTIALS });
+  if (smtp) services.push(smtp);
   if (options.watch) services.push(await watchFunctions({ functions: functions.byKey.values(), log }));
   dispatchS3 = (record, keep) => triggers.dispatchS3(record, keep);
   lambda.invokeAsync = (key, event) => triggers.invokeAsync(key, event, !intake.open);
@@ -140,7 +144,8 @@ async function startParts(setting: Setting, services: LocalService[]) {
     Object.fromEntries(await Promise.all(services.map(async (part) => [part.name, await part.health()])));
   http.serve(httpRoutes(functions.byKey.values()), health, thumbnailsRoute(stack, s3.url));
   const served = { s3: s3.url, dynamodb: dynamoDb.url, sns: aws.url, lambda: aws.url, http: http.url };
-  const endpoints = endpointsOf(stack, runner, { ...served, ...(oidc && { oidc: oidc.url }) });
+  const smtpUrl = smtp ? { smtp: `smtp://127.0.0.1:${smtp.ports.smtp}` } : {};
+  const endpoints = endpointsOf(stack, runner, { ...served, ...(oidc && { oidc: oidc.url }), ...smtpUrl });
   const cloudParts = { services, aws, functions, triggers, runner, queues, failureQueues, endpoints };
   return { ...setting, ...cloudParts, http, intake, health };
 }
@@ -150,6 +155,12 @@ function signInEnvironment(oidc: IdentityProvider | undefined, origin: string): 
   const [OIDC_ISSUER, OIDC_CLIENT_ID] = oidc ? [oidc.url, LOCAL_CLIENT_ID] : ['', ''];
   const issuer = { AUTH_MODE: oidc ? 'oidc' : 'none', OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_LOGOUT_URL: '' };
   return { ...issuer, PUBLIC_ORIGIN: origin };
+}
+
+/** STOCKROOM_MAIL_ALLOWED_SENDERS over serverless.yml's local mailAllowedSenders. */
+function mailSenders(): Record<string, string> {
+  const senders = process.env.STOCKROOM_MAIL_ALLOWED_SENDERS;
+  return senders ? { MAIL_ALLOWED_SENDERS: senders } : {};
 }
 
 type Emulators = [DynamoDbStandIn, AwsEndpoint, S3StandIn, ...IdentityProvider[]];

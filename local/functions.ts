@@ -41,6 +41,7 @@ export async function loadFunctions(options: FunctionsOptions) {
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: urls.dynamodb,
     AWS_ENDPOINT_URL_SNS: urls.aws,
     AWS_ENDPOINT_URL_SFN: urls.aws,
+    AWS_ENDPOINT_URL_SESV2: urls.aws,
     STOCKROOM_LOCAL_CLOUD: '1',
     // No X-Ray daemon locally.
     POWERTOOLS_TRACE_ENABLED: 'false',

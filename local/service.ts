@@ -23,6 +23,7 @@ export const PORT_VARIABLES = {
   aws: ['STOCKROOM_AWS_PORT', 4575],
   http: ['STOCKROOM_HTTP_PORT', 3000],
   oidc: ['STOCKROOM_OIDC_PORT', 4590],
+  smtp: ['STOCKROOM_SMTP_PORT', 2525],
 } as const;
 export type PortName = keyof typeof PORT_VARIABLES;
 

@@ -8,8 +8,16 @@ import type { PortName } from './service.ts';
 /** `.local/endpoints.json` — exactly this shape; tools outside the project read it. */
 export interface Endpoints {
   region: string;
-  /** `sns` also serves Step Functions, `lambda` is the same endpoint; `oidc`: the local OpenID provider's issuer, when sign-in is on. */
-  endpoints: { s3: string; dynamodb: string; sns: string; lambda: string; http: string; oidc?: string };
+  /** `sns` also serves Step Functions, `lambda` is the same endpoint; `oidc`: the local OpenID provider's issuer, when sign-in is on; `smtp`: smtp://127.0.0.1:<port>, with the mail part. */
+  endpoints: {
+    s3: string;
+    dynamodb: string;
+    sns: string;
+    lambda: string;
+    http: string;
+    oidc?: string;
+    smtp?: string;
+  };
   buckets: { uploads: string; thumbnails: string };
   tables: { inventory: string };
   topics: { outOfStock: string };

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { isRecord } from '../json-lines.ts';
 import { type LocalService, readBody, serverService } from '../service.ts';
 import type { SnsOutboxEntry } from '../types.ts';
 import { AwsApiError } from './errors.ts';
 import { answerLambda, LAMBDA_PATH, type LambdaBackend } from './lambda.ts';
 import { parseQueryParams, queryErrorResponse, queryResponse } from './query.ts';
+import { answerSendEmail, SES_SEND_PATH } from './ses.ts';
 import { handleStepFunctionsOperation, type StateMachineRunner } from './sfn.ts';
 import { handleSnsAction, SNS_XML_NAMESPACE, SnsService } from './sns.ts';
 
@@ -55,6 +57,7 @@ interface Services {
   stateMachines: StateMachineRunner | undefined;
   lambda: LambdaBackend | undefined;
   account: { region: string; accountId: string };
+  mailOutbox: string;
 }
 
 interface Reply {
@@ -77,7 +80,8 @@ export async function startAwsEndpoint(options: AwsEndpointOptions): Promise<Aws
   const sns = new SnsService(options);
   for (const topic of options.topics ?? []) sns.createTopic(topic);
   const { region, accountId, stateMachines, lambda } = options;
-  const services: Services = { sns, stateMachines, lambda, account: { region, accountId } };
+  const mailOutbox = join(options.dataDir, 'mail-outbox');
+  const services: Services = { sns, stateMachines, lambda, account: { region, accountId }, mailOutbox };
   const server = createServer((request, response) => {
     answer(services, request).then(
       (reply) => send(response, reply),
@@ -100,6 +104,8 @@ async function answer(services: Services, request: IncomingMessage): Promise<Rep
   const requestId = randomUUID();
   if (LAMBDA_PATH.test(request.url ?? ''))
     return answerLambda(services.lambda, services.account, request, requestId);
+  if (request.method === 'POST' && SES_SEND_PATH.test(request.url ?? ''))
+    return answerSendEmail(request, services.mailOutbox, requestId);
   const read = await readBody(request, MAX_REQUEST_BYTES);
   const body = read?.toString('utf8') ?? '';
   const target = request.headers['x-amz-target'];

@@ -6,6 +6,13 @@
  * CloudFormation checks these rules against the parameters before it creates or changes
  * anything: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html
  */
+/**
+ * The regions with an SES inbound endpoint (inbound-smtp.<region>.amazonaws.com), from the
+ * table of email receiving endpoints; add a region here when AWS adds it there.
+ */
+const SES_RECEIVING_DOC = 'https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_inbound_endpoints';
+const SES_RECEIVING_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
+
 class TemplateRules {
   constructor(serverless) {
     this.serverless = serverless;
@@ -24,6 +31,13 @@ class TemplateRules {
         `waf=true makes the web ACL in the stack, which CloudFront allows only in us-east-1, and this stack is for ${region}: deploy it to us-east-1, or make the web ACL in us-east-1 and pass its ARN as webAclArn.`,
       );
     }
+    // SES receives mail in a few regions only; the mail part elsewhere would fail mid-deploy.
+    const mailDomain = service.resources?.Parameters?.MailDomain?.Default;
+    if (mailDomain && !SES_RECEIVING_REGIONS.includes(region)) {
+      throw new this.serverless.classes.Error(
+        `mailDomain is set, and SES receives mail only in ${SES_RECEIVING_REGIONS.join(', ')} (${SES_RECEIVING_DOC}); this stack is for ${region}: deploy it to one of those regions, or leave mailDomain empty.`,
+      );
+    }
     const rules = this.serverless.service.custom?.cloudFormationRules;
     if (!rules) return;
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
@@ -32,3 +46,5 @@ class TemplateRules {
 }
 
 module.exports = TemplateRules;
+module.exports.SES_RECEIVING_REGIONS = SES_RECEIVING_REGIONS;
+module.exports.SES_RECEIVING_DOC = SES_RECEIVING_DOC;

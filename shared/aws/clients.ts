@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -21,6 +22,7 @@ let dynamoDb: DynamoDBClient | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
 let sns: SNSClient | undefined;
 let sfn: SFNClient | undefined;
+let ses: SESv2Client | undefined;
 
 export function s3Client(): S3Client {
   s3 ??= new S3Client(
@@ -57,4 +59,9 @@ export function snsClient(): SNSClient {
 export function sfnClient(): SFNClient {
   sfn ??= new SFNClient({});
   return sfn;
+}
+
+export function sesClient(): SESv2Client {
+  ses ??= new SESv2Client({});
+  return ses;
 }

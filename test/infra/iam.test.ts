@@ -166,6 +166,30 @@ const expected: Record<string, Grants> = {
     ],
     'SNS Publish of import_finished': ['sns:Publish OutOfStockTopic'],
   },
+  MailInventory: {
+    ...X_RAY,
+    'S3 GetObject of the raw message, the message’s record and its files’ import reports': [
+      's3:GetObject uploads:mail/*',
+      's3:GetObject uploads:reports/mail/*',
+      's3:GetObject uploads:reports/inventory/inventory/mail/*',
+    ],
+    'S3 ListObjectsV2 of a report that answered 403 (isMissingSource)': [
+      's3:ListBucket uploads if s3:prefix=reports/mail/*|reports/inventory/inventory/mail/*',
+    ],
+    'S3 PutObject of the staged files and the message’s record': [
+      's3:PutObject uploads:inventory/mail/*',
+      's3:PutObject uploads:reports/mail/*',
+    ],
+    'DynamoDB PutItem (conditional) and DeleteItem of the reply marker (reply-once.ts)': [
+      'dynamodb:PutItem MailRepliesTable',
+      'dynamodb:DeleteItem MailRepliesTable',
+    ],
+    // SendEmail is authorised on the sending identity: https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
+    'SESv2 SendEmail from the domain’s identity': [
+      'ses:SendEmail {"Fn::Sub":"arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"}',
+    ],
+    'the on-failure destination': ['sqs:SendMessage ImportFailuresQueue'],
+  },
   RebuildThumbnailsList: {
     ...X_RAY,
     'S3 ListObjectsV2 of images': ['s3:ListBucket uploads if s3:prefix=images/*'],

@@ -95,7 +95,12 @@ describe('buckets', () => {
         }[];
       }
     ).LambdaConfigurations;
-    const summary = configurations.map((configuration) => ({
+    // The mail part's entry is `Fn::If: [HasMail, <entry>, AWS::NoValue]` (docs/mail.md).
+    const unconditional = configurations.map((entry) => {
+      const conditional = (entry as { 'Fn::If'?: [string, typeof entry, unknown] })['Fn::If'];
+      return conditional ? conditional[1] : entry;
+    });
+    const summary = unconditional.map((configuration) => ({
       event: configuration.Event,
       rules: Object.fromEntries(configuration.Filter.S3Key.Rules.map((rule) => [rule.Name, rule.Value])),
       function: JSON.stringify(configuration.Function).match(/"(\w+)LambdaFunction"/)?.[1],
@@ -109,9 +114,14 @@ describe('buckets', () => {
         // No suffix rule: S3 matches suffixes case-sensitively, and the function itself takes
         // `.csv`/`.csv.gz` in any case and reports other files.
         { event: 's3:ObjectCreated:*', rules: { prefix: 'inventory/' }, function: 'ImportInventory' },
+        {
+          event: 's3:ObjectCreated:*',
+          rules: { prefix: 'reports/inventory/inventory/mail/' },
+          function: 'MailInventory',
+        },
       ]),
     );
-    expect(summary).toHaveLength(3);
+    expect(summary).toHaveLength(4);
     expect(resource('ThumbnailsBucket').Properties.NotificationConfiguration).toBeUndefined();
   });
 });
