@@ -3,7 +3,8 @@
  * Options: `--clean` starts from empty state; `--watch` reloads a function when its files
  * change (local/watch.ts). Ports: STOCKROOM_S3_PORT (4569),
  * STOCKROOM_DYNAMODB_PORT (8000), STOCKROOM_AWS_PORT (4575, SNS and Step Functions),
- * STOCKROOM_HTTP_PORT (3000), STOCKROOM_OIDC_PORT (4590, the OpenID provider). State:
+ * STOCKROOM_HTTP_PORT (3000), STOCKROOM_OIDC_PORT (4590, the OpenID provider),
+ * STOCKROOM_SMTP_PORT (2525, mail-in). State:
  * STOCKROOM_DATA_DIR (`.local/`). Sign-in: on, unless STOCKROOM_AUTH=none. Ctrl-C (or
  * SIGTERM, SIGHUP) gives running invocations STOCKROOM_STOP_GRACE_SECONDS (30) to finish;
  * a second one stops at once.
@@ -97,6 +98,9 @@ const signIn = endpoints.endpoints.oidc
   ? `sign in with a seeded user, password ${LOCAL_PASSWORD}:${users.join('')}
   OpenID provider  ${endpoints.endpoints.oidc}`
   : 'sign-in is off (STOCKROOM_AUTH=none)';
+const mail = endpoints.endpoints.smtp
+  ? `  Mail (SMTP)      ${endpoints.endpoints.smtp}   npm run mail -- <file.csv>\n`
+  : '';
 console.log(`
 Stockroom is running locally (${((Date.now() - startedAt) / 1000).toFixed(1)} s).
 
@@ -105,7 +109,7 @@ Stockroom is running locally (${((Date.now() - startedAt) / 1000).toFixed(1)} s)
   S3               ${endpoints.endpoints.s3}   uploads: ${endpoints.buckets.uploads}
   DynamoDB         ${endpoints.endpoints.dynamodb}   table: ${endpoints.tables.inventory}
   SNS, SFN, Lambda ${endpoints.endpoints.sns}
-  State machines   ${Object.keys(endpoints.stateMachines).join(', ') || '(none)'}
+${mail}  State machines   ${Object.keys(endpoints.stateMachines).join(', ') || '(none)'}
 
   Endpoints file   ${dataDir}/endpoints.json
   SNS messages     ${dataDir}/sns-outbox.jsonl
