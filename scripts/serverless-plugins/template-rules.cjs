@@ -7,8 +7,9 @@
  * anything: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html
  */
 /**
- * The regions with an SES inbound endpoint (inbound-smtp.<region>.amazonaws.com), from the
- * table of email receiving endpoints; add a region here when AWS adds it there.
+ * The regions with an SES inbound endpoint (inbound-smtp.<region>.amazonaws.com) known to
+ * this project, from the table of email receiving endpoints; AWS adds regions there from
+ * time to time: add one here when it is in that table (docs/mail.md says the same).
  */
 const SES_RECEIVING_DOC = 'https://docs.aws.amazon.com/general/latest/gr/ses.html#ses_inbound_endpoints';
 const SES_RECEIVING_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];

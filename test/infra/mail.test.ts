@@ -9,8 +9,7 @@ import { loadTemplate, resourceOf } from './template.ts';
  */
 const template = loadTemplate();
 const RULE_ARN = {
-  'Fn::Sub':
-    'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:receipt-rule-set/stockroom-dev-mail:receipt-rule/stockroom-dev-inventory',
+  'Fn::Sub': `arn:\${AWS::Partition}:ses:\${AWS::Region}:\${AWS::AccountId}:receipt-rule-set/stockroom-dev-mail:receipt-rule/stockroom-dev-inventory`,
 };
 
 describe('the mail part', () => {
@@ -83,12 +82,31 @@ describe('the mail part', () => {
       Effect: 'Allow',
       Principal: { Service: 'ses.amazonaws.com' },
       Action: 's3:PutObject',
-      Resource: { 'Fn::Sub': '${S3BucketUploads.Arn}/mail/*' },
+      Resource: { 'Fn::Sub': `\${S3BucketUploads.Arn}/mail/*` },
       Condition: {
         StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': RULE_ARN },
       },
     });
     expect(permission).toMatchObject({ Principal: 'ses.amazonaws.com', SourceArn: RULE_ARN });
+  });
+
+  it('expires the raw messages under mail/ after mailRetentionDays (30 by default), old versions too', () => {
+    // Lifecycle rules: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html
+    // Act
+    const rules = (
+      resourceOf(template, 'S3BucketUploads').Properties.LifecycleConfiguration as {
+        Rules: Record<string, unknown>[];
+      }
+    ).Rules;
+
+    // Assess
+    expect(rules).toContainEqual({
+      Id: 'expire-mail',
+      Status: 'Enabled',
+      Prefix: 'mail/',
+      ExpirationInDays: 30,
+      NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+    });
   });
 
   it('documents the one command that activates the template’s rule set', async () => {

@@ -38,7 +38,14 @@ describe('the local cloud', () => {
       'tables',
       'topics',
     ]);
-    expect(Object.keys(written.endpoints).sort()).toEqual(['dynamodb', 'http', 'lambda', 's3', 'sns']);
+    expect(Object.keys(written.endpoints).sort()).toEqual([
+      'dynamodb',
+      'http',
+      'lambda',
+      's3',
+      'smtp',
+      'sns',
+    ]);
     expect(written.buckets).toEqual({
       uploads: 'stockroom-local-uploads-000000000000-us-east-1',
       thumbnails: 'stockroom-local-thumbnails-000000000000-us-east-1',
@@ -47,7 +54,9 @@ describe('the local cloud', () => {
     expect(written.topics).toEqual({
       outOfStock: 'arn:aws:sns:us-east-1:000000000000:stockroom-local-out-of-stock',
     });
-    for (const url of Object.values(written.endpoints)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const { smtp, ...http } = written.endpoints;
+    for (const url of Object.values(http)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(smtp).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+$/);
   });
 
   it('creates the buckets, tables and topic that serverless.yml declares, named for the local stage', async () => {
@@ -64,6 +73,7 @@ describe('the local cloud', () => {
     expect(tables.TableNames?.sort()).toEqual([
       'stockroom-local-alerts-published',
       'stockroom-local-inventory',
+      'stockroom-local-mail-replies',
       'stockroom-local-store-summaries',
     ]);
     expect(topics.Topics?.map((topic) => topic.TopicArn)).toContain(cloud.endpoints.topics.outOfStock);
@@ -85,7 +95,7 @@ describe('the local cloud', () => {
     const health = await cloud.health();
 
     // Assess
-    expect(health).toEqual({ dynamodb: 'ok', aws: 'ok', s3: 'ok', triggers: 'ok', http: 'ok' });
+    expect(health).toEqual({ dynamodb: 'ok', aws: 'ok', s3: 'ok', triggers: 'ok', http: 'ok', smtp: 'ok' });
   });
 
   it('answers GET /healthz through the HTTP API', async () => {
@@ -257,6 +267,7 @@ describe('npm start', () => {
       lambda: `http://127.0.0.1:${ports.aws}`,
       http: `http://127.0.0.1:${ports.http}`,
       oidc: `http://127.0.0.1:${ports.oidc}`,
+      smtp: `smtp://127.0.0.1:${ports.smtp}`,
     });
     expect(await discovery.json()).toMatchObject({ issuer: `http://127.0.0.1:${ports.oidc}` });
     // The web function was given the provider (OIDC_ISSUER, OIDC_CLIENT_ID) and its own origin (PUBLIC_ORIGIN).

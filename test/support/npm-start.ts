@@ -13,7 +13,7 @@ import { eventually } from './local-cloud.ts';
  * of its own, as a terminal's foreground job does, so that `terminal('SIGINT')` is Ctrl-C:
  * the signal goes to every process of the group.
  */
-export type Ports = Record<'s3' | 'dynamodb' | 'aws' | 'http' | 'oidc', number>;
+export type Ports = Record<'s3' | 'dynamodb' | 'aws' | 'http' | 'oidc' | 'smtp', number>;
 
 /** A port nothing listens on now. */
 export async function freePort(): Promise<number> {
@@ -31,6 +31,7 @@ export async function freePorts(): Promise<Ports> {
     aws: await freePort(),
     http: await freePort(),
     oidc: await freePort(),
+    smtp: await freePort(),
   };
 }
 
@@ -85,6 +86,7 @@ export function npmStart(
       STOCKROOM_AWS_PORT: String(ports.aws),
       STOCKROOM_HTTP_PORT: String(ports.http),
       STOCKROOM_OIDC_PORT: String(ports.oidc),
+      STOCKROOM_SMTP_PORT: String(ports.smtp),
     },
   });
   let output = '';
