@@ -45,6 +45,7 @@ describe('the local cloud across a restart', () => {
       dynamodb: port(endpoints.dynamodb),
       aws: port(endpoints.sns),
       http: port(endpoints.http),
+      smtp: port(endpoints.smtp ?? ''),
     };
     cloud = await startLocalCloud({ dataDir, verbose: false, ports });
     clients = clientsFor(cloud);
