@@ -54,7 +54,36 @@ button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:poi
 .facts{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:0 0 1rem}
 .facts dt{font-size:.875rem;color:var(--muted)}.facts dd{margin:0}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.badge .icon{font-size:.75em}
+tr.has-out td.out-count::before{content:"● " / "";color:var(--out-fg)}
 @media (max-width:40rem){main{padding:.5rem}h1{font-size:1.3rem}}
+/* Under 600 px a table is a list of cards: the same HTML (so the row and column headers stay
+   for screen readers), each cell labelled by its column's name, which the CSS repeats (the
+   alt text "" keeps screen readers from reading it twice). */
+@media (max-width:37.5rem){
+.table-wrap{overflow-x:visible}
+table.cards,table.cards caption,table.cards tbody,table.cards tfoot,table.cards tr,table.cards th,table.cards td{display:block}
+table.cards{min-width:0}
+table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+table.cards tr{border:1px solid var(--line);border-radius:6px;margin:0 0 .75rem;padding:.5rem .75rem}
+table.cards tr::after{content:"";display:block;clear:both}
+table.cards th,table.cards td{border:0;padding:.2rem 0;max-width:none;min-width:0;text-align:left}
+table.cards th[scope=row]{font-size:1.1rem}
+table.cards td:not(.thumb){display:flex;flex-wrap:wrap;justify-content:space-between;gap:.25rem 1rem;overflow-wrap:anywhere}
+table.cards td::before{font-weight:600;color:var(--muted)}
+table.stores td:nth-child(2)::before{content:"Items" / ""}
+table.stores td:nth-child(3)::before{content:"Units" / ""}
+table.stores td:nth-child(4)::before{content:"Out of stock" / ""}
+table.stores td:nth-child(5)::before{content:"Last update" / ""}
+table.items td:nth-child(3)::before{content:"Count" / ""}
+table.items td:nth-child(4)::before{content:"Status" / ""}
+table.items td:nth-child(5)::before{content:"Last update" / ""}
+table.items td:nth-child(6)::before{content:"Source file" / ""}
+tr.has-out td.out-count::before{content:"● Out of stock" / ""}
+table.cards td:empty{display:none}
+table.cards td.thumb{float:right;width:auto;margin:0 0 .25rem .75rem}
+tr.has-out{border-color:var(--out-fg)}
+}
 `;
 
 const APP_JS = `'use strict';
@@ -118,6 +147,16 @@ const APP_JS = `'use strict';
 })();
 `;
 
+/**
+ * A box on a shelf, in the accent colour; SVG, so one file serves every size. Not linked from
+ * the pages yet: Chromium checks a page's icon against `img-src`, which allows only the
+ * thumbnails' path, so linking it needs this path added there too.
+ */
+const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5cad"/><rect x="8" y="7" width="16" height="13" rx="1.5" fill="#fff"/><path d="M13 7v5h6V7" fill="#0b5cad"/><rect x="5" y="22" width="22" height="3" rx="1" fill="#fff"/></svg>
+`;
+
+export const FAVICON_PATH = '/assets/favicon.svg';
+
 export interface StaticAsset {
   contentType: string;
   body: string;
@@ -127,4 +166,5 @@ export interface StaticAsset {
 export const ASSETS: Record<string, StaticAsset> = {
   '/assets/app.css': { contentType: 'text/css; charset=utf-8', body: APP_CSS, etag: entityTag(APP_CSS) },
   '/assets/app.js': { contentType: 'text/javascript; charset=utf-8', body: APP_JS, etag: entityTag(APP_JS) },
+  [FAVICON_PATH]: { contentType: 'image/svg+xml', body: FAVICON_SVG, etag: entityTag(FAVICON_SVG) },
 };

@@ -86,6 +86,7 @@ const cursorPayloadSchema = z.object({
   i: z.string().max(4096),
 });
 
+/** Its message says what is wrong with the cursor ("is malformed"), to follow the word `cursor`. */
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
@@ -113,22 +114,22 @@ export function encodeCursor(position: ItemPosition, query: ItemQuery): string {
 export function decodeCursor(cursor: string, query: ItemQuery): ItemPosition {
   const [payload, sum, ...rest] = cursor.split('.');
   if (!payload || !sum || rest.length > 0 || checksum(payload) !== sum) {
-    throw new InvalidCursorError('the cursor is malformed or was modified');
+    throw new InvalidCursorError('is malformed or was modified');
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch (error) {
-    throw new InvalidCursorError('the cursor is malformed', { cause: error });
+    throw new InvalidCursorError('is malformed', { cause: error });
   }
   const result = cursorPayloadSchema.safeParse(parsed);
-  if (!result.success) throw new InvalidCursorError('the cursor is malformed', { cause: result.error });
+  if (!result.success) throw new InvalidCursorError('is malformed', { cause: result.error });
   if (result.data.q !== queryFingerprint(query)) {
-    throw new InvalidCursorError('the cursor belongs to a different filter or sort order');
+    throw new InvalidCursorError('belongs to a different filter or sort order');
   }
   const expectsNumber = query.sort === 'count';
   if (expectsNumber !== (typeof result.data.k === 'number')) {
-    throw new InvalidCursorError('the cursor is malformed');
+    throw new InvalidCursorError('is malformed');
   }
   return { value: result.data.k, item: result.data.i };
 }

@@ -23,6 +23,9 @@ export interface PageChrome {
   uploadedKey?: string;
 }
 
+/** The upload forms' section, the target of the header's Upload link. */
+const UPLOADS_ID = 'uploads';
+
 export type Section = 'dashboard' | 'imports' | 'store' | 'other';
 
 export function formatTimestamp(value: string | undefined): SafeHtml {
@@ -50,8 +53,20 @@ function sessionLine(session: PageChrome['session']): SafeHtml | string {
 </div>`;
 }
 
-export function layout(title: string, section: Section, chrome: PageChrome, body: SafeHtml): string {
+export function layout(
+  title: string,
+  section: Section,
+  chrome: PageChrome,
+  body: SafeHtml,
+  options: { uploadsOnPage?: boolean } = {},
+): string {
   const current = (name: Section) => (section === name ? html` aria-current="page"` : '');
+  // On a phone the forms are far below the tables: the header leads to them from every page
+  // (to this page's own forms where it has them, else to the home page's).
+  const canUpload = chrome.uploads.inventory || chrome.uploads.image;
+  const upload = canUpload
+    ? html`<li><a href="${options.uploadsOnPage ? '' : '/'}#${UPLOADS_ID}">Upload</a></li>`
+    : '';
   const notice = chrome.uploadedKey
     ? html`<p class="notice" role="status">Received <code>${chrome.uploadedKey}</code>. It is processed in
         the background: refresh in a few seconds to see the result.</p>`
@@ -64,6 +79,7 @@ export function layout(title: string, section: Section, chrome: PageChrome, body
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Stockroom</title>
 <link rel="stylesheet" href="/assets/app.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <script src="/assets/app.js" defer></script>
 </head>
 <body>
@@ -74,6 +90,7 @@ export function layout(title: string, section: Section, chrome: PageChrome, body
 <ul>
 <li><a href="/"${current('dashboard')}>Stores</a></li>
 ${imports}
+${upload}
 </ul>
 </nav>
 ${sessionLine(chrome.session)}
@@ -116,7 +133,7 @@ export function renderUploadForms(forms: UploadForms, returnTo: { csv: string; i
 <p class="upload-status" role="status" aria-live="polite"></p>
 </form>`
     : '';
-  return html`<section class="uploads" aria-labelledby="uploads-heading">
+  return html`<section class="uploads" id="${UPLOADS_ID}" aria-labelledby="uploads-heading">
 <h2 id="uploads-heading">Upload</h2>
 <noscript><p>Uploading from this page needs JavaScript (the browser sends the file straight to S3).
 Without it, copy files into the uploads bucket under <code>inventory/</code> or <code>images/</code>.</p></noscript>
@@ -128,7 +145,7 @@ ${image}
 export function renderErrorPage(page: ErrorPage): string {
   const list =
     page.parameters.length > 0
-      ? html`<ul>${page.parameters.map((p) => html`<li><code>${p.parameter}</code>: ${p.detail}</li>`)}</ul>`
+      ? html`<ul>${page.parameters.map((p) => html`<li><code>${p.parameter}</code> ${p.detail}</li>`)}</ul>`
       : '';
   return layout(
     page.title,

@@ -34,12 +34,17 @@ const itemFilters = {
   order: z.enum(['asc', 'desc']).default('asc'),
 };
 
-const wholeNumber = (min: number, max: number) =>
-  z
+const NUMBER_FORMAT = new Intl.NumberFormat('en-US');
+
+/** One message for every way a number can be wrong: `-2`, `abc` and `0` need the same advice. */
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${NUMBER_FORMAT.format(min)} to ${NUMBER_FORMAT.format(max)}`;
+  return z
     .string()
-    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .regex(/^\d{1,9}$/, message)
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+    .pipe(z.number().int(message).min(min, message).max(max, message));
+};
 
 export const storePageQuerySchema = z.object({
   ...itemFilters,
@@ -86,6 +91,39 @@ export const uploadRequestSchema = z.discriminatedUnion('kind', [
 
 export type UploadRequest = z.infer<typeof uploadRequestSchema>;
 
+const listed = (values: readonly unknown[]) => values.map(String).join(', ');
+
+/**
+ * Words for the issues a schema above gives no message of its own, said as what the parameter
+ * must be rather than in the validator's terms (`Invalid option: expected one of …`). A
+ * message set in a schema wins over these (zod's order: schema, then the parse's error map).
+ */
+export const friendlyIssueMessage: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `must be one of: ${listed(issue.values)}`;
+    case 'invalid_union': {
+      // A discriminated union names its options (`kind`); a plain union does not.
+      const options = 'options' in issue && Array.isArray(issue.options) ? issue.options : [];
+      return options.length > 0 ? `must be one of: ${listed(options)}` : 'is not valid';
+    }
+    case 'invalid_type':
+      if (issue.input === undefined) return 'is required';
+      return issue.expected === 'object' ? 'must be a JSON object' : `must be a ${issue.expected}`;
+    case 'too_small':
+      if (issue.origin !== 'string') return `must be at least ${issue.minimum}`;
+      return Number(issue.minimum) <= 1
+        ? 'must not be empty'
+        : `must be at least ${issue.minimum} characters`;
+    case 'too_big':
+      return issue.origin === 'string'
+        ? `must be at most ${issue.maximum} characters`
+        : `must be at most ${issue.maximum}`;
+    default:
+      return 'is not valid';
+  }
+};
+
 export function problemsOf(error: z.ZodError, fallbackParameter = 'request'): ParameterProblem[] {
   return error.issues.map((issue) => ({
     parameter: issue.path.length > 0 ? issue.path.map(String).join('.') : fallbackParameter,
@@ -99,7 +137,7 @@ export function parseOrBadRequest<S extends z.ZodType>(
   value: unknown,
   fallbackParameter?: string,
 ): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: friendlyIssueMessage });
   if (!result.success) throw invalidParameters(problemsOf(result.error, fallbackParameter), result.error);
   return result.data;
 }

@@ -43,7 +43,8 @@ export class HttpProblemError extends Error {
 export const INVALID_PARAMETER_TYPE = 'urn:stockroom:problem:invalid-parameter';
 
 export function invalidParameters(parameters: ParameterProblem[], cause?: unknown): HttpProblemError {
-  const detail = parameters.map((p) => `${p.parameter}: ${p.detail}`).join('; ');
+  // Each problem reads as a sentence, "page must be a whole number from 1 to 100,000".
+  const detail = parameters.map((p) => `${p.parameter} ${p.detail}`).join('; ');
   return new HttpProblemError(400, 'Invalid request parameter', detail, {
     type: INVALID_PARAMETER_TYPE,
     parameters,

@@ -22,7 +22,7 @@ export function renderDashboardPage(summaries: StoreSummary[], chrome: PageChrom
 <th scope="row"><a href="/stores/${segment(s.store)}">${s.store}</a></th>
 <td class="num">${formatNumber(s.itemCount)}</td>
 <td class="num">${formatNumber(s.totalUnits)}</td>
-<td class="num">${formatNumber(s.outOfStockCount)}</td>
+<td class="num out-count">${formatNumber(s.outOfStockCount)}</td>
 <td>${formatTimestamp(s.lastUpdatedAt)}</td>
 </tr>`,
   );
@@ -30,7 +30,7 @@ export function renderDashboardPage(summaries: StoreSummary[], chrome: PageChrom
     summaries.length === 0
       ? html`<p class="empty">No stores yet. Upload an inventory CSV to get started.</p>`
       : html`<div class="table-wrap" role="region" aria-labelledby="stores-caption" tabindex="0">
-<table>
+<table class="stores cards">
 <caption id="stores-caption">${summaries.length} ${summaries.length === 1 ? 'store' : 'stores'}</caption>
 <thead><tr>
 <th scope="col">Store</th><th scope="col" class="num">Items</th><th scope="col" class="num">Units</th>
@@ -41,15 +41,25 @@ ${rows}
 </tbody>
 <tfoot><tr>
 <th scope="row">All stores</th><td class="num">${formatNumber(totals.items)}</td>
-<td class="num">${formatNumber(totals.units)}</td><td class="num">${formatNumber(totals.out)}</td><td></td>
+<td class="num">${formatNumber(totals.units)}</td>
+<td class="num out-count">${formatNumber(totals.out)}</td><td></td>
 </tr></tfoot>
 </table>
 </div>`;
   const uploads = renderUploadForms(chrome.uploads, { csv: '/imports', image: '/' });
-  return layout('Stores', 'dashboard', chrome, html`<h1>Stores</h1>${table}${uploads}`);
+  return layout('Stores', 'dashboard', chrome, html`<h1>Stores</h1>${table}${uploads}`, {
+    uploadsOnPage: true,
+  });
 }
 
 const STATUS_LABELS: Record<StockStatus, string> = { in: 'In stock', low: 'Low', out: 'Out of stock' };
+// A shape per status, so that the badge does not rely on its colour alone (WCAG 1.4.1); the
+// text says it to a screen reader, so the shape is hidden from one.
+const STATUS_ICONS: Record<StockStatus, string> = { in: '✓', low: '▲', out: '●' };
+
+function statusBadge(status: StockStatus): SafeHtml {
+  return html`<span class="badge badge-${status}"><span class="icon" aria-hidden="true">${STATUS_ICONS[status]}</span> ${STATUS_LABELS[status]}</span>`;
+}
 const FILTER_LABELS = { all: 'All', in: 'In stock', low: 'Low', out: 'Out of stock' } as const;
 const SORT_LABELS: Record<SortKey, string> = { item: 'Item', count: 'Count', updated: 'Last update' };
 
@@ -100,7 +110,7 @@ export function renderStorePage(view: StorePageView, chrome: PageChrome): string
 <td class="thumb">${image}</td>
 <th scope="row">${item.item}</th>
 <td class="num">${formatNumber(item.count)}</td>
-<td><span class="badge badge-${status}">${STATUS_LABELS[status]}</span></td>
+<td class="status">${statusBadge(status)}</td>
 <td>${formatTimestamp(item.updatedAt)}</td>
 <td class="source">${sourceCell(item)}</td>
 </tr>`;
@@ -142,7 +152,7 @@ ${page < pageCount ? html`<a rel="next" href="${href(base, storeQuery(view, { pa
       ? html`<p class="empty">${total === 0 ? 'No items match this filter.' : 'This page is empty.'}
 <a href="${base}">Show all items</a>.</p>`
       : html`<div class="table-wrap" role="region" aria-labelledby="items-caption" tabindex="0">
-<table class="items">
+<table class="items cards">
 <caption id="items-caption">${total} of ${view.storeItemCount} items${
           view.query.status === 'all' ? '' : html` (${FILTER_LABELS[view.query.status]})`
         }. Low stock means ${view.lowStockThreshold} or fewer.</caption>
@@ -164,6 +174,7 @@ ${rows}
     html`<p class="crumbs"><a href="/">Stores</a> › ${view.store}</p>
 <h1>Store <span class="name">${view.store}</span></h1>
 ${filters}${table}${pager}${uploads}`,
+    { uploadsOnPage: true },
   );
 }
 

@@ -40,6 +40,7 @@ export function routeDefinitions(controllers: Controllers): RouteDefinition[] {
     { method: 'POST', path: '/auth/logout', handler: controllers.signOut, access: 'anyone' },
     { method: 'GET', path: '/assets/app.css', handler: controllers.asset, access: 'anyone' },
     { method: 'GET', path: '/assets/app.js', handler: controllers.asset, access: 'anyone' },
+    { method: 'GET', path: '/assets/favicon.svg', handler: controllers.asset, access: 'anyone' },
     { method: 'GET', path: '/healthz', handler: controllers.healthz, access: 'anyone' },
   ];
 }

@@ -37,7 +37,10 @@ interface BrowserImage {
 }
 interface BrowserWindow {
   getComputedStyle(element: unknown): { backgroundColor: string };
+  document: { documentElement: { scrollWidth: number } };
 }
+
+const PHONE = { width: 390, height: 844 };
 
 async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -59,8 +62,8 @@ async function summaryOf(store: string): Promise<Record<string, unknown> | undef
 }
 
 /** A page in a browser context of its own (its own cookies), signed in as `email` unless null. */
-async function newPage(email: string | null = 'manager@stockroom.local'): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+async function newPage(email: string | null = 'manager@stockroom.local', viewport = PHONE): Promise<Page> {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on('console', (message) => {
     if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
@@ -191,7 +194,8 @@ describe('dashboard in a browser', () => {
     // Assess
     expect(dashboardCells.slice(0, 3)).toEqual(['3', '15', '1']);
     expect(await gizmo.getAttribute('class')).toBe('status-out');
-    await expect(gizmo.locator('.badge').textContent()).resolves.toBe('Out of stock');
+    await expect(gizmo.locator('.badge').innerText()).resolves.toBe('● Out of stock');
+    await expect(gizmo.locator('.badge .icon').getAttribute('aria-hidden')).resolves.toBe('true');
     expect(gizmoBackground).not.toBe(plainBackground);
     expect(naturalWidth).toBeGreaterThan(0);
     // The image came from the distribution's path for the thumbnails bucket, not the function.
@@ -244,6 +248,64 @@ describe('dashboard in a browser', () => {
     expect(notice ?? '').toContain('restock.csv');
     expect(cells.slice(0, 3)).toEqual(['4', '24', '1']);
     expect(outOfStock).toEqual(['bolt']);
+    expect(cspViolations).toEqual([]);
+    await closePage(page);
+  });
+});
+
+/** How far each element reaches sideways: all must lie within a phone's width, and be shown. */
+async function horizontalExtents(page: Page, selector: string): Promise<{ left: number; right: number }[]> {
+  const extents = [];
+  for (const element of await page.locator(selector).all()) {
+    await element.scrollIntoViewIfNeeded();
+    const box = await element.boundingBox();
+    extents.push(
+      box ? { left: Math.floor(box.x), right: Math.ceil(box.x + box.width) } : { left: -1, right: -1 },
+    );
+  }
+  return extents;
+}
+
+const pageWidth = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as BrowserWindow).document.documentElement.scrollWidth);
+
+describe('dashboard on a phone (390×844)', () => {
+  const inView = (extent: { left: number; right: number }) => extent.left >= 0 && extent.right <= PHONE.width;
+
+  it('shows every store’s out-of-stock count and every item’s status without sideways scrolling', async () => {
+    // Prepare
+    const page = await newPage('manager@stockroom.local', PHONE);
+    const http = cloud.endpoints.endpoints.http;
+
+    // Act
+    await page.goto(http);
+    const homeCounts = await horizontalExtents(page, 'tbody td.out-count');
+    const homeWidth = await pageWidth(page);
+    const homeAxe = (await new AxeBuilder({ page }).analyze()).violations;
+    const uploadLink = await page.getByRole('link', { name: 'Upload' }).getAttribute('href');
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-home.png'), fullPage: true });
+    await page.goto(`${http}/stores/${STORE}`);
+    const itemNames = await page.getByRole('rowheader').allInnerTexts();
+    const statuses = await horizontalExtents(page, 'tbody td.status .badge');
+    const statusTexts = await page.locator('tbody td.status .badge').allInnerTexts();
+    const storeWidth = await pageWidth(page);
+    const storeAxe = (await new AxeBuilder({ page }).analyze()).violations;
+    await page.getByRole('link', { name: 'Upload' }).click();
+    const uploadsInView = await page.locator('#uploads').isVisible();
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-store-page.png'), fullPage: true });
+
+    // Assess
+    expect(homeCounts.length).toBeGreaterThan(0);
+    expect(homeCounts.filter((extent) => !inView(extent))).toEqual([]);
+    expect(homeWidth).toBeLessThanOrEqual(PHONE.width);
+    expect(homeAxe).toEqual([]);
+    expect(uploadLink).toBe('#uploads');
+    expect(statuses).toHaveLength(itemNames.length);
+    expect(statuses.filter((extent) => !inView(extent))).toEqual([]);
+    expect(statusTexts).toContain('● Out of stock');
+    expect(storeWidth).toBeLessThanOrEqual(PHONE.width);
+    expect(storeAxe).toEqual([]);
+    expect(uploadsInView).toBe(true);
     expect(cspViolations).toEqual([]);
     await closePage(page);
   });

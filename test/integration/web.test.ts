@@ -189,7 +189,9 @@ describe('web through the local HTTP API, sign-in off', () => {
     // Assess
     expect(link).toMatch(/^\/thumbnails\/images\/item-001\.png\/200\.webp\?expires=\d+&signature=[\w-]+$/);
     expect(html).not.toContain('item-002.png');
-    expect(page.headers.get('content-security-policy')).toContain(`img-src ${base}/thumbnails/;`);
+    expect(page.headers.get('content-security-policy')).toContain(
+      `img-src ${base}/thumbnails/ ${base}/assets/favicon.svg;`,
+    );
     expect(thumbnail.status).toBe(200);
     expect(bytes.equals(THUMBNAIL_BYTES)).toBe(true);
     expect(thumbnail.headers.get('content-type')).toBe('image/webp');

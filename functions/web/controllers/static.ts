@@ -3,7 +3,7 @@ import type { Controller } from '../controllers.ts';
 import { requestPath } from '../http-event.ts';
 import { notFound } from '../problem.ts';
 
-/** `/assets/app.css` and `/assets/app.js`, the dashboard's only assets. */
+/** `/assets/app.css`, `/assets/app.js` and `/assets/favicon.svg`, the dashboard's only assets. */
 export const asset: Controller = async (event) => {
   const found = ASSETS[requestPath(event)];
   if (!found) throw notFound('There is no such asset.');

@@ -1,4 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
+import { FAVICON_PATH } from '../assets.ts';
 import { dashboardOrigin, type HttpEvent, type HttpResponse, type WebRequest } from '../http-event.ts';
 import { THUMBNAILS_PATH } from '../thumbnail-links.ts';
 
@@ -14,8 +15,8 @@ export interface SecurityHeaderOptions {
 
 /**
  * The pages' policy. Images come only from the distribution's `/thumbnails/` path (the S3
- * thumbnails, on the dashboard's own origin): a path needs the host spelled out, `'self'`
- * cannot carry one. (https://www.w3.org/TR/CSP3/#match-paths)
+ * thumbnails, on the dashboard's own origin) and the favicon (a browser checks a page's icon
+ * against img-src): a path needs the host spelled out, `'self'` cannot carry one. (https://www.w3.org/TR/CSP3/#match-paths)
  */
 export function contentSecurityPolicy(
   dashboardOrigin: string,
@@ -24,7 +25,7 @@ export function contentSecurityPolicy(
 ): string {
   return [
     "default-src 'none'",
-    `img-src ${dashboardOrigin}${THUMBNAILS_PATH}`,
+    `img-src ${dashboardOrigin}${THUMBNAILS_PATH} ${dashboardOrigin}${FAVICON_PATH}`,
     "style-src 'self'",
     "script-src 'self'",
     "connect-src 'self'",

@@ -29,8 +29,16 @@ describe('rendering', () => {
 
     // Assess
     expect(page).toMatch(/<tr class="status-out">\s*<td class="thumb"><\/td>\s*<th scope="row">empty<\/th>/);
-    expect(page).toContain('<span class="badge badge-out">Out of stock</span>');
-    expect(page).toContain('<span class="badge badge-low">Low</span>');
+    // Each status is a shape (hidden from screen readers) and words, not only a colour.
+    expect(page).toContain(
+      '<span class="badge badge-out"><span class="icon" aria-hidden="true">●</span> Out of stock</span>',
+    );
+    expect(page).toContain(
+      '<span class="badge badge-low"><span class="icon" aria-hidden="true">▲</span> Low</span>',
+    );
+    expect(page).toContain('<td class="status">');
+    expect(page).toContain('<li><a href="#uploads">Upload</a></li>');
+    expect(page).toContain('<section class="uploads" id="uploads"');
     expect(page).toContain(
       '<img src="/thumbnails/images/plenty/200.webp?expires=7200&amp;signature=abc" alt="" width="64" height="64" loading="lazy">',
     );

@@ -22,6 +22,7 @@ const RULES: Record<string, { access: RouteAccess; signedOut: 'sign-in page' | '
   'POST /auth/logout': { access: 'anyone', signedOut: 'served' },
   'GET /assets/app.css': { access: 'anyone', signedOut: 'served' },
   'GET /assets/app.js': { access: 'anyone', signedOut: 'served' },
+  'GET /assets/favicon.svg': { access: 'anyone', signedOut: 'served' },
   'GET /healthz': { access: 'anyone', signedOut: 'served' },
 };
 

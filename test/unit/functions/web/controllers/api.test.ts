@@ -21,7 +21,7 @@ describe('GET /api/stores/{store}/items cursors', () => {
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(JSON.parse(response.body).errors).toEqual([
-      { parameter: 'cursor', detail: 'the cursor is malformed or was modified' },
+      { parameter: 'cursor', detail: 'is malformed or was modified' },
     ]);
   });
 

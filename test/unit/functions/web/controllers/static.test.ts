@@ -29,4 +29,17 @@ describe('the assets and the health check', () => {
     expect(js.headers['content-type']).toMatch(/^text\/javascript/);
     expect(js.body).toContain('/api/uploads');
   });
+
+  it('serves the favicon as SVG', async () => {
+    // Prepare
+    const { handler } = makeHandler();
+
+    // Act
+    const icon = await call(handler, httpEvent('GET', '/assets/favicon.svg'));
+
+    // Assess
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
+    expect(icon.body).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
 });

@@ -23,7 +23,9 @@ describe('security headers', () => {
       expect(csp).toContain("base-uri 'none'");
       expect(csp).toContain("form-action 'self' https://uploads.s3.eu-west-1.amazonaws.com");
       // Images only from the distribution's thumbnails path, on the request's own origin.
-      expect(csp).toContain('img-src https://dashboard.test/thumbnails/;');
+      expect(csp).toContain(
+        'img-src https://dashboard.test/thumbnails/ https://dashboard.test/assets/favicon.svg;',
+      );
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['x-frame-options']).toBe('DENY');
       // same-origin, not no-referrer: a form POST must carry the dashboard's Origin (CSRF check).
@@ -53,7 +55,7 @@ describe('security headers', () => {
 
     // Assess
     expect(directives.filter((directive) => directive.startsWith('img-src'))).toEqual([
-      'img-src https://stock.example.com/thumbnails/',
+      'img-src https://stock.example.com/thumbnails/ https://stock.example.com/assets/favicon.svg',
     ]);
   });
 });
