@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedThumbnailLink } from '../../functions/web/thumbnail-links.ts';
 import { gateOf, linkParts } from './edge-gate.ts';
 import { type PackagedVariant, packageVariant } from './package-variant.ts';
-import { resourceOf } from './template.ts';
+import { cfnLintFindings, resourceOf } from './template.ts';
 
 /**
  * `npm run package` with every optional edge parameter given (the other infra tests read the
@@ -37,15 +35,7 @@ afterAll(async () => {
 describe('the template packaged with the optional edge parameters', () => {
   it('passes cfn-lint', async () => {
     // Act
-    const result = await promisify(execFile)('cfn-lint', [
-      '--ignore-checks',
-      'W3005',
-      '--',
-      variant.templatePath,
-    ]).then(
-      () => '',
-      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
-    );
+    const result = await cfnLintFindings(variant.templatePath);
 
     // Assess
     expect(result).toBe('');

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { SESSION_COOKIES, SIGN_IN_COOKIE } from '../../functions/web/auth/cookies.ts';
 import type { WebRequest } from '../../functions/web/http-event.ts';
@@ -8,7 +6,7 @@ import { securityHeaders } from '../../functions/web/middlewares/security-header
 import { signedThumbnailLink, THUMBNAILS_PATH } from '../../functions/web/thumbnail-links.ts';
 import { responseHeadersOf } from '../../local/thumbnails-route.ts';
 import { gateOf, gateSource, linkParts } from './edge-gate.ts';
-import { loadTemplate, type Resource, resourceOf, templatePath } from './template.ts';
+import { cfnLintFindings, loadTemplate, type Resource, resourceOf, templatePath } from './template.ts';
 
 /**
  * The edge (docs/edge.md): one CloudFront distribution in front of the HTTP API and the
@@ -446,17 +444,9 @@ describe('the custom domain', () => {
 describe('cfn-lint with the optional parameters', () => {
   it('finds nothing wrong when an existing web ACL is attached', async () => {
     // Act
-    const result = await promisify(execFile)('cfn-lint', [
-      '--ignore-checks',
-      'W3005',
-      '--parameters',
+    const result = await cfnLintFindings(templatePath, [
       'WebAclArn=arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
-      '--',
-      templatePath,
-    ]).then(
-      () => '',
-      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
-    );
+    ]);
 
     // Assess
     expect(result).toBe('');

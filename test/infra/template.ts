@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { projectRoot } from '../../local/service-config.ts';
 
 /** The packaged CloudFormation template (`npm run package` writes it; `npm test` runs that first). */
@@ -57,4 +59,22 @@ export function resourceOf(template: Template, logicalId: string): Resource {
 
 export function resourcesOfType(template: Template, type: string): [string, Resource][] {
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
+}
+
+/**
+ * What cfn-lint says of a packaged template ('' when nothing), as the infra tests run it:
+ * W3005 (a DependsOn that a Ref already implies) is how the framework writes its own
+ * resources; everything else counts. `parameters` are cfn-lint's `--parameters` values.
+ */
+export async function cfnLintFindings(path: string, parameters: string[] = []): Promise<string> {
+  const args = ['--ignore-checks', 'W3005', ...(parameters.length ? ['--parameters', ...parameters] : [])];
+  return promisify(execFile)('cfn-lint', [...args, '--', path]).then(
+    () => '',
+    (error: { code?: number | string; stdout?: string; stderr?: string }) => {
+      if (error.code === 'ENOENT') {
+        throw new Error('cfn-lint is not installed: `pip install cfn-lint` (CI machines have it).');
+      }
+      return `${error.stdout ?? ''}${error.stderr ?? ''}` || `cfn-lint exited ${String(error.code)}`;
+    },
+  );
 }

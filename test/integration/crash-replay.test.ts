@@ -1,14 +1,12 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
 import type { Endpoints } from '../../local/types.ts';
-import { eventually } from '../support/local-cloud.ts';
+import { clientsOfEndpoints, eventually } from '../support/local-cloud.ts';
 import { freePorts, type NpmStart, npmStart } from '../support/npm-start.ts';
 
 // `kill -9` of the whole local cloud (its Node process and DynamoDB Local's JVM) while S3
@@ -26,21 +24,6 @@ afterAll(async () => {
   running?.kill();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-function clients(endpoints: Endpoints) {
-  const common = { region: endpoints.region, credentials: LOCAL_CREDENTIALS };
-  const s3 = new S3Client({
-    ...common,
-    endpoint: endpoints.endpoints.s3,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...common, endpoint: endpoints.endpoints.dynamodb }),
-  );
-  return { s3, documents };
-}
 
 async function keys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const found: string[] = [];
@@ -81,7 +64,7 @@ describe('the local cloud killed mid-way', () => {
     running = npmStart(dataDir, ports);
     await running.printed('Press Ctrl-C to stop.');
     const endpoints: Endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
-    const { s3, documents } = clients(endpoints);
+    const { s3, documents } = clientsOfEndpoints(endpoints);
     const { uploads, thumbnails } = endpoints.buckets;
     const rows = ['store,item,count'];
     for (let item = 0; item < ITEMS; item += 1)

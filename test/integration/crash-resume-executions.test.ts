@@ -1,14 +1,12 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
 import type { Endpoints } from '../../local/types.ts';
-import { eventually } from '../support/local-cloud.ts';
+import { clientsOfEndpoints, eventually } from '../support/local-cloud.ts';
 import { freePorts, type NpmStart, npmStart } from '../support/npm-start.ts';
 
 // `kill -9` of the whole local cloud while a large-import execution is part-way through its
@@ -25,22 +23,6 @@ afterAll(async () => {
   running?.kill();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-function clients(endpoints: Endpoints) {
-  const common = { region: endpoints.region, credentials: LOCAL_CREDENTIALS };
-  const s3 = new S3Client({
-    ...common,
-    endpoint: endpoints.endpoints.s3,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  const sfn = new SFNClient({ ...common, endpoint: endpoints.endpoints.sns });
-  const documents = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...common, endpoint: endpoints.endpoints.dynamodb }),
-  );
-  return { s3, sfn, documents };
-}
 
 /** The journal's lines: the execution's start, then each Task result recorded. */
 async function journalLines(dir: string): Promise<{ result?: Record<string, unknown> }[]> {
@@ -65,7 +47,7 @@ describe('a Step Functions execution when the local cloud is killed', () => {
     running = npmStart(dataDir, ports);
     await running.printed('Press Ctrl-C to stop.');
     const endpoints: Endpoints = JSON.parse(await readFile(join(dataDir, 'endpoints.json'), 'utf8'));
-    const { s3, sfn, documents } = clients(endpoints);
+    const { s3, sfn, documents } = clientsOfEndpoints(endpoints);
     const { uploads } = endpoints.buckets;
     const rows = ['store,item,count'];
     for (let row = 0; row < ROWS; row += 1) rows.push(`resume-${row % 4},item-${row},${row % 97}`);

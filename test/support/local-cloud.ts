@@ -7,7 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_CREDENTIALS, startLocalCloud } from '../../local/cloud.ts';
-import type { LocalCloud, LocalCloudOptions } from '../../local/types.ts';
+import type { Endpoints, LocalCloud, LocalCloudOptions } from '../../local/types.ts';
 
 /**
  * A local cloud for one test file: fresh state in a temporary directory, DynamoDB in
@@ -48,7 +48,11 @@ export interface TestClients {
 
 /** SDK clients of the test's own, pointed at the local cloud (not the handlers' clients). */
 export function clientsFor(cloud: LocalCloud): TestClients {
-  const { region, endpoints } = cloud.endpoints;
+  return clientsOfEndpoints(cloud.endpoints);
+}
+
+/** The same, from an `endpoints.json` (a cloud running in another process). */
+export function clientsOfEndpoints({ region, endpoints }: Endpoints): TestClients {
   const common = { region, credentials: LOCAL_CREDENTIALS };
   const dynamoDb = new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb });
   return {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { reportsWhenAllFinal } from '../../../../functions/mail-inventory/replies.ts';
-import type { InventoryImportReport } from '../../../../shared/inventory/report.ts';
+import { type InventoryImportReport, nothingCounted } from '../../../../shared/inventory/report.ts';
 import type { MailReport } from '../../../../shared/mail/report.ts';
 import { memoryS3 } from './memory-s3.ts';
 
@@ -24,14 +24,9 @@ function importReport(status: InventoryImportReport['status'], rowsImported = 1)
   return {
     source: { bucket: BUCKET, key: 'inventory/mail/x', etag: 'e' },
     status,
+    ...nothingCounted(),
     rowsRead: rowsImported,
     rowsImported,
-    rowsRejected: 0,
-    duplicates: 0,
-    errors: [],
-    errorsTotal: 0,
-    errorsTruncated: false,
-    ignoredColumns: [],
     startedAt: '2026-03-14T09:27:00.000Z',
     finishedAt: '2026-03-14T09:27:01.000Z',
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InventoryImportReport } from '../../../../shared/inventory/report.ts';
+import { type InventoryImportReport, nothingCounted } from '../../../../shared/inventory/report.ts';
 import {
   isFinalImportReport,
   REPLY_ERRORS_PER_FILE,
@@ -14,14 +14,9 @@ function importReport(overrides: Partial<InventoryImportReport> = {}): Inventory
   return {
     source: { bucket: 'uploads', key: 'inventory/mail/x.csv', etag: 'e' },
     status: 'completed',
+    ...nothingCounted(),
     rowsRead: 2,
     rowsImported: 2,
-    rowsRejected: 0,
-    duplicates: 0,
-    errors: [],
-    errorsTotal: 0,
-    errorsTruncated: false,
-    ignoredColumns: [],
     startedAt: '2026-03-14T09:27:00.000Z',
     finishedAt: '2026-03-14T09:27:01.000Z',
     ...overrides,
