@@ -251,7 +251,12 @@ function localCloud(parts: Awaited<ReturnType<typeof startParts>>): LocalCloud {
   return {
     endpoints: parts.endpoints,
     dataDir: parts.dataDir,
-    tables: { inventory: stack.ref('InventoryTable'), storeSummaries: stack.ref('StoreSummariesTable') },
+    tables: {
+      inventory: stack.ref('InventoryTable'),
+      storeSummaries: stack.ref('StoreSummariesTable'),
+      stockHistory: stack.ref('StockHistoryTable'),
+      stockAttention: stack.ref('StockAttentionTable'),
+    },
     queues: parts.queues,
     invocations: (functionName) => functions.invocations(functionName),
     failures: (queueName) => parts.failureQueues.messages(queueName),

@@ -82,7 +82,12 @@ export interface SnsOutboxEntry {
 export interface LocalCloud {
   readonly endpoints: Endpoints;
   readonly dataDir: string;
-  readonly tables: { inventory: string; storeSummaries: string };
+  readonly tables: {
+    inventory: string;
+    storeSummaries: string;
+    stockHistory: string;
+    stockAttention: string;
+  };
   /** The on-failure queues' names, by logical id (`ThumbnailsFailuresQueue`). */
   readonly queues: Record<string, string>;
   /** Every invocation so far, oldest first. */

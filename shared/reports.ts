@@ -17,10 +17,26 @@ const MAX_S3_KEY_BYTES = 1024;
  * collide with that folder: sources live under `images/` or `inventory/`.
  */
 export function reportKeyFor(flow: 'images' | 'inventory', sourceKey: string): string {
-  const key = `${REPORTS_PREFIX}${flow}/${sourceKey}.json`;
+  return keyUnder(`${REPORTS_PREFIX}${flow}/`, sourceKey);
+}
+
+/** Where running imports keep their progress objects (shared/inventory/progress.ts). */
+export const INVENTORY_PROGRESS_PREFIX = `${REPORTS_PREFIX}progress/inventory/`;
+
+/**
+ * The progress object's key for a source object while it is imported:
+ * `reports/progress/inventory/<source key>.json`, or, for a key too long for that,
+ * `reports/progress/inventory/too-long/<sha-256 of the key>.json` (as `reportKeyFor` does).
+ */
+export function progressKeyFor(sourceKey: string): string {
+  return keyUnder(INVENTORY_PROGRESS_PREFIX, sourceKey);
+}
+
+function keyUnder(folder: string, sourceKey: string): string {
+  const key = `${folder}${sourceKey}.json`;
   if (Buffer.byteLength(key, 'utf8') <= MAX_S3_KEY_BYTES) return key;
   const digest = createHash('sha256').update(sourceKey, 'utf8').digest('hex');
-  return `${REPORTS_PREFIX}${flow}/too-long/${digest}.json`;
+  return `${folder}too-long/${digest}.json`;
 }
 
 export async function putJsonReport(

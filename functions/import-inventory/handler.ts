@@ -1,3 +1,4 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -17,6 +18,7 @@ import {
 } from './config.ts';
 import { handOffLargeImport, startLargeImport } from './hand-off.ts';
 import { importInventoryObject } from './import-object.ts';
+import { type ProgressStart, ProgressWriter } from './progress-writer.ts';
 import { type ImportEvent, importEventSchema } from './s3-event.ts';
 
 const config = importConfigFrom(parseEnvironment(importEnvironmentSchema));
@@ -82,6 +84,7 @@ async function importInventory(event: ImportEvent, context: Context): Promise<vo
         onRetry: ({ attempt, delayMs, unprocessed, error }) =>
           log.warn('Retrying inventory batch write', { attempt, delayMs, unprocessed, error }),
       },
+      startProgress: progressWriterFor(log),
     });
     if (result.outcome === 'handed_off') {
       metrics.addMetric('ImportsHandedOff', MetricUnit.Count, 1);
@@ -116,6 +119,18 @@ async function importInventory(event: ImportEvent, context: Context): Promise<vo
       log.info('Inventory imported', summary);
     }
   }
+}
+
+/** A direct import is watchable while it runs (docs/inventory.md, "Watching an import"). */
+function progressWriterFor(log: Logger) {
+  return (start: ProgressStart) =>
+    new ProgressWriter({
+      s3: s3Client(),
+      uploadsBucket: config.uploadsBucket,
+      ...start,
+      onFailure: ({ action, progressKey, error }) =>
+        log.warn(`Import progress ${action} failed; the import goes on`, { progressKey, error }),
+    });
 }
 
 /** What a log line says of a report. */

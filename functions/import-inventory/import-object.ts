@@ -20,6 +20,7 @@ import {
 import { InventoryWriter, type InventoryWriterOptions } from '#shared/inventory/writer.ts';
 import type { ImportConfig } from './config.ts';
 import type { HandedOff } from './hand-off.ts';
+import type { ImportProgressSink, ProgressStart } from './progress-writer.ts';
 
 export interface ImportObjectOptions {
   s3: S3Client;
@@ -40,6 +41,11 @@ export interface ImportObjectOptions {
   handOffForTime?: (source: ImportSource, detail: string) => Promise<HandedOff>;
   /** Test seams for the writer's pauses. */
   writerOverrides?: Pick<InventoryWriterOptions, 'sleep' | 'random' | 'onRetry'>;
+  /**
+   * Makes the import watchable (progress-writer.ts, ProgressWriter): called once the object is
+   * read, its progress object is written while the import runs and deleted after its report.
+   */
+  startProgress?: (start: ProgressStart) => ImportProgressSink;
 }
 
 export type ImportObjectResult =
@@ -64,10 +70,22 @@ type ReportFields = Partial<InventoryImportReport> & Pick<InventoryImportReport,
  * as the limit is passed), is rejected before a single row is written, and counts the rows to judge whether the import fits in the time
  * left. The second pass reads the same version (VersionId, else If-Match on the ETag) and
  * writes. Counts are absolute, so running an import again leaves the same table.
+ *
+ * With `startProgress`, the import's progress object is there from the first read until its
+ * report is written, however the import ends (a thrown error included).
  */
 export async function importInventoryObject(options: ImportObjectOptions): Promise<ImportObjectResult> {
-  const { s3, bucket, key } = options;
   const run = new ObjectImport(options);
+  try {
+    return await importWith(run);
+  } finally {
+    await run.progress?.remove();
+  }
+}
+
+async function importWith(run: ObjectImport): Promise<ImportObjectResult> {
+  const { options } = run;
+  const { s3, bucket, key } = options;
   if (!isInventoryFileKey(key)) {
     return run.reported({
       status: 'rejected',
@@ -89,10 +107,16 @@ export async function importInventoryObject(options: ImportObjectOptions): Promi
   }
   const versionId = first.VersionId ?? options.versionId;
   run.source = { bucket, key, etag: unquoteEtag(first.ETag), ...(versionId ? { versionId } : {}) };
+  run.progress = options.startProgress?.({
+    source: run.source,
+    startedAt: run.startedAt,
+    totalBytes: first.ContentLength ?? 0,
+  });
+  run.progress?.start();
   const gzipped = isGzipKey(key);
 
   // Pass 1: check the whole file without writing.
-  const refusal = await checkPass(run, bytesOf(first, gzipped, run));
+  const refusal = await checkPass(run, bytesOf(first, gzipped, run, false));
   if (refusal && 'outOfTime' in refusal) return run.outOfTime(refusal.outOfTime);
   if (refusal) return run.reported(refusal);
 
@@ -104,7 +128,7 @@ export async function importInventoryObject(options: ImportObjectOptions): Promi
   });
   if (!second) return { outcome: 'superseded' };
   const updatedAt = (first.LastModified ?? new Date(run.startedAt)).toISOString();
-  return writePass(run, bytesOf(second, gzipped, run), updatedAt);
+  return writePass(run, bytesOf(second, gzipped, run, true), updatedAt);
 }
 
 /** One import under way: what its steps share, and the report they all end with. */
@@ -114,6 +138,8 @@ class ObjectImport {
   readonly errors: RowErrorLog;
   /** Known once the object is read (its ETag and version). */
   source: ImportSource;
+  /** Started once the object is read, when the import is watched. */
+  progress: ImportProgressSink | undefined;
   readonly #now: () => Date;
 
   constructor(options: ImportObjectOptions) {
@@ -129,6 +155,8 @@ class ObjectImport {
     this.options.remainingTimeMs() < this.options.config.timeSafetyMarginMs;
 
   async finish(fields: ReportFields): Promise<InventoryImportReport> {
+    // No progress PUT may land after the report (and so after the object's deletion).
+    await this.progress?.settle();
     const report: InventoryImportReport = {
       source: this.source,
       ...nothingCounted(),
@@ -150,6 +178,7 @@ class ObjectImport {
    */
   async outOfTime(detail: string, fields: Partial<InventoryImportReport> = {}): Promise<ImportObjectResult> {
     const { handOffForTime } = this.options;
+    await this.progress?.settle();
     if (handOffForTime) return { outcome: 'handed_off', handOff: await handOffForTime(this.source, detail) };
     return this.reported({ status: 'failed', reason: 'time_limit', detail, ...fields });
   }
@@ -210,6 +239,7 @@ async function writePass(
       errors: run.errors,
       shouldStop: run.timeIsShort,
       limits: options.config.fileLimits,
+      ...(run.progress ? { onRows: (rows: number) => run.progress?.rowsParsed(rows) } : {}),
     });
     const { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns, lastLine } = result;
     const counts = { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns };
@@ -262,12 +292,17 @@ async function getObjectIfUnchanged(
   }
 }
 
-/** The object's bytes, gunzipped (within the bomb caps) for a `.gz` key. */
+/**
+ * The object's bytes, gunzipped (within the bomb caps) for a `.gz` key. A watched import
+ * counts them as stored (`counted`: the writing pass), before gunzip.
+ */
 function bytesOf(
   output: GetObjectCommandOutput,
   gzipped: boolean,
   run: ObjectImport,
+  counted: boolean,
 ): AsyncIterable<Uint8Array> {
-  const bytes = bodyBytes(output);
+  const stored = bodyBytes(output);
+  const bytes = run.progress ? run.progress.meter(stored, counted) : stored;
   return gzipped ? gunzip(bytes, run.options.config.fileLimits) : bytes;
 }

@@ -10,6 +10,7 @@ import { refreshStoreSummaries } from './summaries.ts';
 const env = parseEnvironment(
   z.object({
     STORE_SUMMARIES_TABLE: z.string().min(1),
+    LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0),
   }),
 );
 const { logger } = createObservability();
@@ -20,6 +21,7 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     refreshStoreSummaries(event.Records ?? [], {
       documentClient: dynamoDbDocumentClient(),
       storeSummariesTable: env.STORE_SUMMARIES_TABLE,
+      lowStockThreshold: env.LOW_STOCK_THRESHOLD,
       logger,
     }),
   );

@@ -20,6 +20,8 @@ export type SummaryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 export interface SummaryDependencies {
   documentClient: DynamoDBDocumentClient;
   storeSummariesTable: string;
+  /** "Low" is 1 up to this count (lowStockCount). */
+  lowStockThreshold: number;
   logger: SummaryLogger;
   now?: () => Date;
   /** How many stores are updated at once. */
@@ -87,9 +89,9 @@ export function writesByStore(records: DynamoDBRecord[], logger?: SummaryLogger)
   return stores;
 }
 
-function sequencedChange(writes: ItemWrite[], at: string): SequencedChange {
+function sequencedChange(writes: ItemWrite[], at: string, lowStockThreshold: number): SequencedChange {
   let change = NO_CHANGE;
-  for (const write of writes) change = addItemChange(change, write.before, write.after);
+  for (const write of writes) change = addItemChange(change, write.before, write.after, lowStockThreshold);
   return {
     change,
     firstSequence: writes[0]?.sequence ?? '',
@@ -110,7 +112,7 @@ async function applyStoreWrites(store: string, writes: ItemWrite[], dependencies
   let pending = writes;
   for (let attempt = 1; attempt <= 4; attempt += 1) {
     if (pending.length === 0) break;
-    const change = sequencedChange(pending, now().toISOString());
+    const change = sequencedChange(pending, now().toISOString(), dependencies.lowStockThreshold);
     if (await addToStoreSummary(documentClient, storeSummariesTable, store, change)) {
       return { store, applied: pending.length, duplicates: writes.length - pending.length };
     }
@@ -145,7 +147,10 @@ async function applyTogether(stores: Map<string, ItemWrite[]>, dependencies: Sum
   const entries = [...stores.entries()];
   for (let start = 0; entries.length > 1 && start < entries.length; start += MAX_TRANSACTION_STORES) {
     const chunk = entries.slice(start, start + MAX_TRANSACTION_STORES);
-    const changes = chunk.map(([store, writes]) => ({ store, change: sequencedChange(writes, at) }));
+    const changes = chunk.map(([store, writes]) => ({
+      store,
+      change: sequencedChange(writes, at, dependencies.lowStockThreshold),
+    }));
     if (await addToStoreSummaries(dependencies.documentClient, dependencies.storeSummariesTable, changes)) {
       for (const [store, writes] of chunk)
         applied.set(store, { store, applied: writes.length, duplicates: 0 });

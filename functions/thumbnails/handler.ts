@@ -2,23 +2,20 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, S3Event } from 'aws-lambda';
-import sharp from 'sharp';
 import { s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { thumbnailConfigFrom, thumbnailEnvironmentSchema } from '#shared/images/config.ts';
-import { powertoolsThumbnailMetrics } from '#shared/images/telemetry.ts';
+import { configureSharpForThumbnails } from '#shared/images/render.ts';
+import { powertoolsThumbnailMetrics, thumbnailObservability } from '#shared/images/telemetry.ts';
 import { ImageThumbnailer } from '#shared/images/thumbnailer.ts';
-import { createObservability } from '#shared/observability.ts';
 import { type EventSummary, handleS3Event, type S3EventFlow } from './s3-events.ts';
 
 // At cold start: a bad configuration (including one that would make the function read its
 // own output) fails here, before any event is touched.
 const config = thumbnailConfigFrom(parseEnvironment(thumbnailEnvironmentSchema));
-const { logger, metrics } = createObservability();
-
-// libvips' operation cache helps a process that reads the same images again; each upload
-// is new here, so the cache would only hold memory between invocations.
-sharp.cache(false);
+// Logger and Metrics, no Tracer: see thumbnailObservability.
+const { logger, metrics } = thumbnailObservability();
+configureSharpForThumbnails();
 
 const thumbnailMetrics = powertoolsThumbnailMetrics(metrics);
 const flow: S3EventFlow = {

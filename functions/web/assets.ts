@@ -57,6 +57,26 @@ button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:poi
 .badge .icon{font-size:.75em}
 tr.has-out td.out-count::before{content:"● " / "";color:var(--out-fg)}
 @media (max-width:40rem){main{padding:.5rem}h1{font-size:1.3rem}}
+.site-search{display:flex;gap:.25rem;align-items:center;margin:0}.site-search input{width:12rem}
+.attention{margin:0 0 1.5rem}.attention h2,.running-imports h2{font-size:1.25rem;margin:.5rem 0}
+.attention-totals{font-weight:600}.all-clear{color:var(--in-fg)}
+td.trend{width:112px}td.trend svg{display:block;width:100px;height:24px}
+.running{border:1px solid var(--line);border-radius:6px;padding:.5rem 1rem;margin:0 0 1rem}
+.running h3{font-size:1.05rem;margin:.25rem 0;overflow-wrap:anywhere}
+.running progress{width:100%;height:1rem}
+.progress-facts{margin:.25rem 0}
+.item-head{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}
+.item-photo{border-radius:6px;object-fit:cover}
+.item-count{font-size:1.5rem;font-weight:700}
+.chart{margin:0 0 1.5rem}
+.chart svg{display:block;height:auto}
+.chart figcaption{color:var(--muted);font-size:.875rem}
+.chart-line{stroke:var(--accent)}
+.chart-low{color:var(--low-fg)}
+.chart-out{fill:var(--out-fg);stroke:var(--bg);stroke-width:1.5}
+.sparkline{display:block;color:var(--accent)}
+.chart-narrow{display:none}
+@media (max-width:37.5rem){.chart-wide{display:none}.chart-narrow{display:block}}
 /* Under 600 px a table is a list of cards: the same HTML (so the row and column headers stay
    for screen readers), each cell labelled by its column's name, which the CSS repeats (the
    alt text "" keeps screen readers from reading it twice). */
@@ -74,7 +94,21 @@ table.cards td::before{font-weight:600;color:var(--muted)}
 table.stores td:nth-child(2)::before{content:"Items" / ""}
 table.stores td:nth-child(3)::before{content:"Units" / ""}
 table.stores td:nth-child(4)::before{content:"Out of stock" / ""}
-table.stores td:nth-child(5)::before{content:"Last update" / ""}
+table.stores td:nth-child(5)::before{content:"Low" / ""}
+table.stores td:nth-child(6)::before{content:"Last update" / ""}
+table.attention-list td:nth-child(2)::before,table.alerts td:nth-child(3)::before{content:"Store" / ""}
+table.attention-list td:nth-child(3)::before,table.search-results td:nth-child(3)::before{content:"Status" / ""}
+table.attention-list td:nth-child(4)::before,table.search-results td:nth-child(2)::before{content:"Count" / ""}
+table.attention-list td:nth-child(5)::before{content:"For" / ""}
+table.alerts td:nth-child(1)::before{content:"When" / ""}
+table.alerts td:nth-child(4)::before{content:"Alert" / ""}
+table.alerts td:nth-child(5)::before{content:"Count" / ""}
+table.search-results td:nth-child(4)::before{content:"Last update" / ""}
+table.items td:nth-child(7)::before{content:"Trend" / ""}
+table.history td:nth-child(2)::before{content:"Count" / ""}
+table.history td:nth-child(3)::before{content:"Change" / ""}
+table.history td:nth-child(4)::before{content:"Stock" / ""}
+.site-search{flex-basis:100%}.site-search input{flex:1;width:auto}
 table.items td:nth-child(3)::before{content:"Count" / ""}
 table.items td:nth-child(4)::before{content:"Status" / ""}
 table.items td:nth-child(5)::before{content:"Last update" / ""}
@@ -145,12 +179,35 @@ const APP_JS = `'use strict';
     });
   });
 })();
+// A page with something running (an import) marks its live part with data-refresh: fetch
+// the page again every few seconds and swap that part in, until nothing in it runs.
+(function () {
+  var live = document.querySelector('[data-refresh]');
+  if (!live || !live.id || !window.fetch || !window.DOMParser) { return; }
+  var delay = (Number(live.getAttribute('data-refresh')) || 3) * 1000;
+  function look() {
+    if (document.hidden) { setTimeout(look, delay); return; }
+    fetch(location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error('HTTP ' + response.status); }
+        return response.text();
+      })
+      .then(function (text) {
+        var next = new DOMParser().parseFromString(text, 'text/html').getElementById(live.id);
+        if (!next) { return; }
+        live.replaceChildren.apply(live, Array.prototype.slice.call(next.childNodes));
+        if (next.hasAttribute('data-refresh')) { setTimeout(look, delay); }
+        else { live.removeAttribute('data-refresh'); }
+      })
+      .catch(function () { setTimeout(look, delay * 2); });
+  }
+  setTimeout(look, delay);
+})();
 `;
 
 /**
- * A box on a shelf, in the accent colour; SVG, so one file serves every size. Not linked from
- * the pages yet: Chromium checks a page's icon against `img-src`, which allows only the
- * thumbnails' path, so linking it needs this path added there too.
+ * A box on a shelf, in the accent colour; SVG, so one file serves every size. Browsers check a
+ * page's icon against `img-src`, which names this path for it (security-headers.ts).
  */
 const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5cad"/><rect x="8" y="7" width="16" height="13" rx="1.5" fill="#fff"/><path d="M13 7v5h6V7" fill="#0b5cad"/><rect x="5" y="22" width="22" height="3" rx="1" fill="#fff"/></svg>
 `;

@@ -21,6 +21,9 @@ export const webEnvironmentSchema = z
   .object({
     INVENTORY_TABLE: z.string().min(1),
     STORE_SUMMARIES_TABLE: z.string().min(1),
+    /** Kept from the inventory stream by stockHistory: the charts, the alerts feed, what needs attention. */
+    STOCK_HISTORY_TABLE: z.string().min(1),
+    STOCK_ATTENTION_TABLE: z.string().min(1),
     UPLOADS_BUCKET: z.string().min(1),
     THUMBNAILS_BUCKET: z.string().min(1),
     LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0),
@@ -83,6 +86,8 @@ export interface EdgeConfig {
 export interface WebConfig {
   inventoryTable: string;
   storeSummariesTable: string;
+  stockHistoryTable: string;
+  stockAttentionTable: string;
   uploadsBucket: string;
   thumbnailsBucket: string;
   lowStockThreshold: number;
@@ -121,6 +126,8 @@ export function webConfigFrom(env: WebEnvironment): WebConfig {
   return {
     inventoryTable: env.INVENTORY_TABLE,
     storeSummariesTable: env.STORE_SUMMARIES_TABLE,
+    stockHistoryTable: env.STOCK_HISTORY_TABLE,
+    stockAttentionTable: env.STOCK_ATTENTION_TABLE,
     uploadsBucket: env.UPLOADS_BUCKET,
     thumbnailsBucket: env.THUMBNAILS_BUCKET,
     lowStockThreshold: env.LOW_STOCK_THRESHOLD,

@@ -5,8 +5,9 @@ import type { SignIn } from './auth/sign-in.ts';
 import type { WebConfig } from './config.ts';
 import { createApiControllers } from './controllers/api.ts';
 import { createAuthControllers } from './controllers/auth.ts';
-import { createPageControllers } from './controllers/pages.ts';
+import { chromeFor, createPageControllers } from './controllers/pages.ts';
 import { asset, healthz } from './controllers/static.ts';
+import { createStockControllers } from './controllers/stock.ts';
 import { createUploadController } from './controllers/uploads.ts';
 import type { HttpEvent, HttpResponse } from './http-event.ts';
 import type { ImageIndex } from './image-index.ts';
@@ -32,6 +33,7 @@ export function createControllers(dependencies: WebDependencies & { signIn: Sign
   const reads = createWebReads(dependencies);
   return {
     ...createPageControllers(config, reads, imageIndex, now),
+    ...createStockControllers({ config, reads, imageIndex, chromeFor, now }),
     ...createApiControllers(config, reads),
     ...createAuthControllers(signIn),
     apiUploads: createUploadController({ config, s3, reads, now }),

@@ -26,7 +26,7 @@ export interface PageChrome {
 /** The upload forms' section, the target of the header's Upload link. */
 const UPLOADS_ID = 'uploads';
 
-export type Section = 'dashboard' | 'imports' | 'store' | 'other';
+export type Section = 'dashboard' | 'imports' | 'store' | 'alerts' | 'search' | 'other';
 
 export function formatTimestamp(value: string | undefined): SafeHtml {
   if (!value) return html`<span class="muted">—</span>`;
@@ -34,6 +34,17 @@ export function formatTimestamp(value: string | undefined): SafeHtml {
   if (Number.isNaN(date.getTime())) return html`${value}`;
   const shown = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return html`<time datetime="${date.toISOString()}">${shown}</time>`;
+}
+
+/** A span of time for a person: `40 s`, `12 min`, `3 h 5 min`, `2 days`; rounded down, at least 1 s. */
+export function formatDuration(milliseconds: number): string {
+  const seconds = Math.max(1, Math.floor(milliseconds / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days`;
 }
 
 // One formatter for every cell: Number#toLocaleString builds a new one per call.
@@ -51,6 +62,16 @@ function sessionLine(session: PageChrome['session']): SafeHtml | string {
 <p>Signed in as <strong>${session.signedInAs}</strong></p>
 <form method="post" action="/auth/logout"><button type="submit">Sign out</button></form>
 </div>`;
+}
+
+/** Find an item in every store, from every page (the search page has its own, larger form). */
+function searchForm(onSearchPage: boolean): SafeHtml | string {
+  if (onSearchPage) return '';
+  return html`<form class="site-search" role="search" method="get" action="/search">
+<label for="site-search-item" class="visually-hidden">Find an item in every store</label>
+<input id="site-search-item" name="item" type="search" placeholder="Find an item" required maxlength="1024" autocomplete="off">
+<button type="submit">Find</button>
+</form>`;
 }
 
 export function layout(
@@ -89,10 +110,12 @@ export function layout(
 <nav aria-label="Main">
 <ul>
 <li><a href="/"${current('dashboard')}>Stores</a></li>
+<li><a href="/alerts"${current('alerts')}>Alerts</a></li>
 ${imports}
 ${upload}
 </ul>
 </nav>
+${chrome.session === undefined ? '' : searchForm(section === 'search')}
 ${sessionLine(chrome.session)}
 </header>
 <main id="main">

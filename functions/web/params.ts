@@ -27,6 +27,7 @@ const keyText = (maxBytes: number) =>
     );
 
 export const storeName = keyText(2048);
+export const itemName = keyText(1024);
 
 const itemFilters = {
   status: z.enum(STATUS_FILTERS).default('all'),
@@ -62,6 +63,24 @@ export const importsQuerySchema = z.object({
   page: wholeNumber(1, 1000).default(1),
   source: z.string().min(1).max(1024).optional(),
   uploaded: z.string().max(1024).optional(),
+});
+
+/** `?store=` empty (the filter form's "All stores") is the same as absent. */
+const optionalStore = z.preprocess((value) => (value === '' ? undefined : value), storeName.optional());
+
+export const alertsQuerySchema = z.object({
+  store: optionalStore,
+  type: z.enum(['all', 'out_of_stock', 'back_in_stock']).default('all'),
+  before: z.string().min(1).max(4096).optional(),
+  limit: wholeNumber(1, 200).default(50),
+});
+
+export const searchQuerySchema = z.object({
+  // Surrounding spaces are never part of an item code (the import trims them too).
+  item: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim() || undefined : value),
+    itemName.optional(),
+  ),
 });
 
 const returnTo = z

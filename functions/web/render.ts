@@ -1,21 +1,27 @@
 import type { StoreSummary } from '#shared/inventory/store-summaries-table.ts';
 import type { InventoryItem } from '#shared/inventory/table.ts';
-import { type StockStatus, stockStatus } from '#shared/stock/status.ts';
+import { stockStatus } from '#shared/stock/status.ts';
 import { href, html, type SafeHtml, segment } from './html.ts';
 import type { ItemQuery, NumberedPage, SortKey } from './items.ts';
 import { formatNumber, formatTimestamp, layout, type PageChrome, renderUploadForms } from './page-layout.ts';
-import type { ImportReportEntry } from './reports.ts';
+import { type AttentionView, renderAttentionSection } from './render-attention.ts';
+import { itemPath, statusBadge } from './render-stock.ts';
 
 /** Pure page templates: data in, HTML out. Every value is escaped by `html`. */
 
-export function renderDashboardPage(summaries: StoreSummary[], chrome: PageChrome): string {
+export function renderDashboardPage(
+  summaries: StoreSummary[],
+  attention: Omit<AttentionView, 'summaries'>,
+  chrome: PageChrome,
+): string {
   const totals = summaries.reduce(
     (sum, s) => ({
       items: sum.items + s.itemCount,
       units: sum.units + s.totalUnits,
       out: sum.out + s.outOfStockCount,
+      low: sum.low + (s.lowStockCount ?? 0),
     }),
-    { items: 0, units: 0, out: 0 },
+    { items: 0, units: 0, out: 0, low: 0 },
   );
   const rows = summaries.map(
     (s) => html`<tr${s.outOfStockCount > 0 ? html` class="has-out"` : ''}>
@@ -23,6 +29,7 @@ export function renderDashboardPage(summaries: StoreSummary[], chrome: PageChrom
 <td class="num">${formatNumber(s.itemCount)}</td>
 <td class="num">${formatNumber(s.totalUnits)}</td>
 <td class="num out-count">${formatNumber(s.outOfStockCount)}</td>
+<td class="num">${formatNumber(s.lowStockCount ?? 0)}</td>
 <td>${formatTimestamp(s.lastUpdatedAt)}</td>
 </tr>`,
   );
@@ -34,7 +41,7 @@ export function renderDashboardPage(summaries: StoreSummary[], chrome: PageChrom
 <caption id="stores-caption">${summaries.length} ${summaries.length === 1 ? 'store' : 'stores'}</caption>
 <thead><tr>
 <th scope="col">Store</th><th scope="col" class="num">Items</th><th scope="col" class="num">Units</th>
-<th scope="col" class="num">Out of stock</th><th scope="col">Last update</th>
+<th scope="col" class="num">Out of stock</th><th scope="col" class="num">Low</th><th scope="col">Last update</th>
 </tr></thead>
 <tbody>
 ${rows}
@@ -42,24 +49,18 @@ ${rows}
 <tfoot><tr>
 <th scope="row">All stores</th><td class="num">${formatNumber(totals.items)}</td>
 <td class="num">${formatNumber(totals.units)}</td>
-<td class="num out-count">${formatNumber(totals.out)}</td><td></td>
+<td class="num out-count">${formatNumber(totals.out)}</td>
+<td class="num">${formatNumber(totals.low)}</td><td></td>
 </tr></tfoot>
 </table>
 </div>`;
   const uploads = renderUploadForms(chrome.uploads, { csv: '/imports', image: '/' });
-  return layout('Stores', 'dashboard', chrome, html`<h1>Stores</h1>${table}${uploads}`, {
+  const needsAttention = summaries.length === 0 ? '' : renderAttentionSection({ ...attention, summaries });
+  return layout('Stores', 'dashboard', chrome, html`<h1>Stores</h1>${needsAttention}${table}${uploads}`, {
     uploadsOnPage: true,
   });
 }
 
-const STATUS_LABELS: Record<StockStatus, string> = { in: 'In stock', low: 'Low', out: 'Out of stock' };
-// A shape per status, so that the badge does not rely on its colour alone (WCAG 1.4.1); the
-// text says it to a screen reader, so the shape is hidden from one.
-const STATUS_ICONS: Record<StockStatus, string> = { in: '✓', low: '▲', out: '●' };
-
-function statusBadge(status: StockStatus): SafeHtml {
-  return html`<span class="badge badge-${status}"><span class="icon" aria-hidden="true">${STATUS_ICONS[status]}</span> ${STATUS_LABELS[status]}</span>`;
-}
 const FILTER_LABELS = { all: 'All', in: 'In stock', low: 'Low', out: 'Out of stock' } as const;
 const SORT_LABELS: Record<SortKey, string> = { item: 'Item', count: 'Count', updated: 'Last update' };
 
@@ -72,6 +73,8 @@ export interface StorePageView {
   thumbnailLinks: ReadonlyMap<string, string>;
   /** How many items the store has in all, before filtering. */
   storeItemCount: number;
+  /** Item → its sparkline (recent count changes); an item without one shows none. */
+  sparklines: ReadonlyMap<string, SafeHtml>;
 }
 
 function storeQuery(view: StorePageView, changes: Partial<ItemQuery> & { page?: number }) {
@@ -108,11 +111,12 @@ export function renderStorePage(view: StorePageView, chrome: PageChrome): string
     const image = link ? html`<img src="${link}" alt="" width="64" height="64" loading="lazy">` : '';
     return html`<tr class="status-${status}">
 <td class="thumb">${image}</td>
-<th scope="row">${item.item}</th>
+<th scope="row"><a href="${itemPath(view.store, item.item)}">${item.item}</a></th>
 <td class="num">${formatNumber(item.count)}</td>
 <td class="status">${statusBadge(status)}</td>
 <td>${formatTimestamp(item.updatedAt)}</td>
 <td class="source">${sourceCell(item)}</td>
+<td class="trend">${view.sparklines.get(item.item) ?? ''}</td>
 </tr>`;
   });
   const option = (value: string, label: string, selected: boolean) =>
@@ -160,6 +164,7 @@ ${page < pageCount ? html`<a rel="next" href="${href(base, storeQuery(view, { pa
 <th scope="col"><span class="visually-hidden">Photo</span></th>
 ${sortableHeader(view, 'item')}${sortableHeader(view, 'count', 'num')}
 <th scope="col">Status</th>${sortableHeader(view, 'updated')}<th scope="col">Source file</th>
+<th scope="col">Trend</th>
 </tr></thead>
 <tbody>
 ${rows}
@@ -175,102 +180,5 @@ ${rows}
 <h1>Store <span class="name">${view.store}</span></h1>
 ${filters}${table}${pager}${uploads}`,
     { uploadsOnPage: true },
-  );
-}
-
-const IMPORT_STATUS_LABELS: Record<string, string> = {
-  completed: 'Completed',
-  completed_with_errors: 'Completed with rejected rows',
-  rejected: 'Rejected',
-  failed: 'Failed',
-  handed_off: 'Handed off to a long-running import',
-};
-
-function renderReport(entry: ImportReportEntry, index: number): SafeHtml {
-  const headingId = `report-${index}`;
-  if (!entry.readable) {
-    return html`<article class="report report-unreadable" aria-labelledby="${headingId}">
-<h2 id="${headingId}">${entry.reportKey}</h2>
-<p><span class="badge badge-out">Unreadable report</span> ${entry.problem}.</p>
-</article>`;
-  }
-  const r = entry.report;
-  const errors = r.errors ?? [];
-  const total = r.errorsTotal ?? r.rowsRejected ?? errors.length;
-  const rejected =
-    errors.length > 0
-      ? html`<div class="table-wrap" role="region" aria-labelledby="${headingId}-rejected" tabindex="0">
-<table class="rejected">
-<caption id="${headingId}-rejected">Rejected rows${
-          r.errorsTruncated || total > errors.length ? html` (first ${errors.length} of ${total})` : ''
-        }</caption>
-<thead><tr><th scope="col" class="num">Line</th><th scope="col">Why it was rejected</th></tr></thead>
-<tbody>
-${errors.map((e) => html`<tr><td class="num">${e.line ?? '—'}</td><td>${e.reason}</td></tr>`)}
-</tbody>
-</table>
-</div>`
-      : '';
-  const statusClass =
-    r.status === 'completed'
-      ? 'in'
-      : r.status === 'completed_with_errors' || r.status === 'handed_off'
-        ? 'low'
-        : 'out';
-  return html`<article class="report" aria-labelledby="${headingId}">
-<h2 id="${headingId}">${r.source.key}</h2>
-<p><span class="badge badge-${statusClass}">${IMPORT_STATUS_LABELS[r.status] ?? r.status}</span>
-${r.reason ? html` ${r.reason}` : ''}</p>
-<dl class="facts">
-<div><dt>Rows read</dt><dd>${formatNumber(r.rowsRead)}</dd></div>
-<div><dt>Imported</dt><dd>${formatNumber(r.rowsImported)}</dd></div>
-<div><dt>Rejected</dt><dd>${formatNumber(r.rowsRejected)}</dd></div>
-<div><dt>Duplicates</dt><dd>${formatNumber(r.duplicates)}</dd></div>
-<div><dt>Started</dt><dd>${formatTimestamp(r.startedAt)}</dd></div>
-<div><dt>Finished</dt><dd>${formatTimestamp(r.finishedAt)}</dd></div>
-${
-  r.ignoredColumns && r.ignoredColumns.length > 0
-    ? html`<div><dt>Ignored columns</dt><dd>${r.ignoredColumns.join(', ')}${
-        (r.ignoredColumnsTotal ?? 0) > r.ignoredColumns.length
-          ? html` (first ${r.ignoredColumns.length} of ${formatNumber(r.ignoredColumnsTotal)})`
-          : ''
-      }</dd></div>`
-    : ''
-}
-</dl>
-${rejected}
-</article>`;
-}
-
-export interface ImportsPageView {
-  entries: ImportReportEntry[];
-  /** Set when showing the report of one source file. */
-  source?: string;
-  /** Set when older reports follow on another page. */
-  nextPage?: number;
-  limit?: number;
-}
-
-export function renderImportsPage(view: ImportsPageView, chrome: PageChrome): string {
-  const heading = view.source
-    ? html`Import of <span class="name">${view.source}</span>`
-    : html`Recent imports`;
-  const body =
-    view.entries.length === 0
-      ? html`<p class="empty">${
-          view.source
-            ? 'There is no report for this file yet: the import may still be running.'
-            : 'No import reports yet.'
-        }</p>`
-      : html`${view.entries.map(renderReport)}`;
-  return layout(
-    view.source ? `Import of ${view.source}` : 'Imports',
-    'imports',
-    chrome,
-    html`<h1>${heading}</h1>${view.source ? html`<p><a href="/imports">All recent imports</a></p>` : ''}${body}${
-      view.nextPage
-        ? html`<p><a href="/imports?page=${view.nextPage}&amp;limit=${view.limit ?? 20}">Older imports</a></p>`
-        : ''
-    }`,
   );
 }

@@ -24,6 +24,14 @@ export function routeDefinitions(controllers: Controllers): RouteDefinition[] {
   return [
     { method: 'GET', path: '/', handler: controllers.dashboardPage, access: 'viewer' },
     { method: 'GET', path: '/stores/{store}', handler: controllers.storePage, access: 'viewer' },
+    {
+      method: 'GET',
+      path: '/stores/{store}/items/{item}',
+      handler: controllers.itemPage,
+      access: 'viewer',
+    },
+    { method: 'GET', path: '/alerts', handler: controllers.alertsPage, access: 'viewer' },
+    { method: 'GET', path: '/search', handler: controllers.searchPage, access: 'viewer' },
     { method: 'GET', path: '/imports', handler: controllers.importsPage, access: 'viewer' },
     { method: 'GET', path: '/api/stores', handler: controllers.apiStores, access: 'viewer' },
     {
@@ -32,6 +40,15 @@ export function routeDefinitions(controllers: Controllers): RouteDefinition[] {
       handler: controllers.apiStoreItems,
       access: 'viewer',
     },
+    {
+      method: 'GET',
+      path: '/api/stores/{store}/items/{item}/history',
+      handler: controllers.apiItemHistory,
+      access: 'viewer',
+    },
+    { method: 'GET', path: '/api/attention', handler: controllers.apiAttention, access: 'viewer' },
+    { method: 'GET', path: '/api/alerts', handler: controllers.apiAlerts, access: 'viewer' },
+    { method: 'GET', path: '/api/search', handler: controllers.apiSearch, access: 'viewer' },
     { method: 'GET', path: '/api/imports', handler: controllers.apiImports, access: 'viewer' },
     { method: 'POST', path: '/api/uploads', handler: controllers.apiUploads, access: 'manager' },
     { method: 'GET', path: '/auth/login', handler: controllers.signInStart, access: 'anyone' },

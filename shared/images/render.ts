@@ -44,6 +44,12 @@ export interface RenderLimits {
 }
 
 /**
+ * Told of each thumbnail the moment it is encoded, in the order they finish, before render()
+ * resolves (and never after it settles): its upload can start while wider ones still encode.
+ */
+export type ThumbnailListener = (thumbnail: RenderedThumbnail) => void;
+
+/**
  * `failOn: 'error'` — for untrusted uploads. sharp's default, 'warning', refuses many real
  * photos (phones and cameras often write JPEGs with harmless warnings such as extraneous
  * bytes before a marker); 'truncated' alone would accept decoder errors and render garbage.
@@ -58,6 +64,15 @@ export const MAX_ASPECT_RATIO = 10;
 const MAX_OUTPUT_DIMENSION = 16_383;
 
 const maxHeightFor = (width: number): number => Math.min(width * MAX_ASPECT_RATIO, MAX_OUTPUT_DIMENSION);
+
+/**
+ * sharp's process-wide settings for a function that makes thumbnails, set once at cold start.
+ * libvips' operation cache helps a process that reads the same images again; each upload is
+ * new here, so the cache would only hold memory between invocations.
+ */
+export function configureSharpForThumbnails(): void {
+  sharp.cache(false);
+}
 
 const defaultHeicSupport = (): boolean => sharp.format.heif?.input.fileSuffix?.includes('.heic') ?? false;
 
@@ -78,7 +93,11 @@ export class ThumbnailRenderer {
     this.#options = { ...options, heicSupported: options.heicSupported ?? defaultHeicSupport() };
   }
 
-  async render(input: Buffer, limits: RenderLimits = {}): Promise<RenderedImage> {
+  async render(
+    input: Buffer,
+    limits: RenderLimits = {},
+    onThumbnail?: ThumbnailListener,
+  ): Promise<RenderedImage> {
     const sniffed = sniffImageFormat(input);
     this.#refuseUnwanted(sniffed, input.length);
     const detectedFormat = formatName(sniffed) ?? 'unknown';
@@ -116,19 +135,25 @@ export class ThumbnailRenderer {
     );
 
     const upright = uprightSize(header);
-    const thumbnails = await this.#guard(detectedFormat, () =>
-      Promise.all(
-        this.#options.widths.map((width) =>
-          this.#encode(
-            base.data,
-            base.info,
-            width,
-            width === largest ? undefined : sizeFor(upright, width),
-            limits,
-          ),
+    const encodings = this.#options.widths.map(async (width) => {
+      const thumbnail = await this.#guard(detectedFormat, () =>
+        this.#encode(
+          base.data,
+          base.info,
+          width,
+          width === largest ? undefined : sizeFor(upright, width),
+          limits,
         ),
-      ),
-    );
+      );
+      onThumbnail?.(thumbnail);
+      return thumbnail;
+    });
+    // Every encoding ends before render() settles, so no listener call comes after it.
+    const thumbnails: RenderedThumbnail[] = [];
+    for (const settled of await Promise.allSettled(encodings)) {
+      if (settled.status === 'rejected') throw settled.reason;
+      thumbnails.push(settled.value);
+    }
     return { detectedFormat, width: upright.width, height: upright.height, thumbnails };
   }
 

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { putJsonReport, reportKeyFor } from '#shared/reports.ts';
 import type { ThumbnailConfig } from './config.ts';
 import { ImageRejectedError, InsufficientTimeError } from './errors.ts';
@@ -6,16 +6,20 @@ import { InputBuffers } from './input-buffers.ts';
 import { fitsS3KeyLimit, keyByteLength, MAX_S3_KEY_BYTES, thumbnailKeyFor } from './keys.ts';
 import {
   listThumbnailKeys,
-  openSource,
   putThumbnail,
   sourceExists,
   storedSequencer,
   thumbnailMetadata,
 } from './objects.ts';
-import { type RenderedImage, type RenderedThumbnail, ThumbnailRenderer } from './render.ts';
-import type { ImageReport, RecordOutcome, SourceReference } from './report.ts';
+import {
+  type RenderedImage,
+  type RenderedThumbnail,
+  type ThumbnailListener,
+  ThumbnailRenderer,
+} from './render.ts';
+import type { ImageReport, RecordOutcome, SourceReference, ThumbnailReference } from './report.ts';
 import { isNewerThan } from './sequencer.ts';
-import { abandon, discard, readBody } from './source-body.ts';
+import { downloadSource } from './source-body.ts';
 import type { SkipReason, ThumbnailLogger, ThumbnailMetrics } from './telemetry.ts';
 
 /**
@@ -56,9 +60,9 @@ export interface ImageThumbnailerOptions {
   now?: () => Date;
 }
 
-/** Either the source to render, or what became of the event without it. */
+/** Either the source to render (read into memory), or what became of the event without it. */
 type SourceCheck =
-  | { current: true; response: GetObjectCommandOutput; source: SourceReference }
+  | { current: true; body: Buffer; source: SourceReference }
   | { current: false; outcome: RecordOutcome };
 
 const SKIP_MESSAGES: Partial<Record<SkipReason, string>> = {
@@ -108,9 +112,7 @@ export class ImageThumbnailer {
     this.#ensureTimeToStart(clock);
     const checked = await this.#checkSource(event);
     if (!checked.current) return checked.outcome;
-    const rendered = await this.#render(event.key, checked.response, clock);
-    if (rendered instanceof ImageRejectedError) return this.#reject(event, checked.source, rendered);
-    return this.#publish(event, checked.source, rendered);
+    return this.#renderAndPublish(event, checked.source, checked.body, clock);
   }
 
   async removeThumbnails(event: ImageEvent, clock: InvocationClock): Promise<RecordOutcome> {
@@ -146,8 +148,9 @@ export class ImageThumbnailer {
   }
 
   /**
-   * Whether the event is still the latest word on its key, with the source opened if so.
-   * Stale, missing and too-large sources end here, before a byte is downloaded.
+   * Whether the event is still the latest word on its key, with the source read if so.
+   * Stale, missing and too-large sources end here (too large from the event: before a byte
+   * is downloaded).
    */
   async #checkSource(event: ImageEvent): Promise<SourceCheck> {
     const { key } = event;
@@ -162,40 +165,46 @@ export class ImageThumbnailer {
     if (unfit) return { current: false, outcome: await this.#reject(event, eventSource, unfit) };
     // The byte limit is checked from the event, before anything is downloaded.
     const tooLarge = event.size !== undefined && event.size > this.#config.maxInputBytes;
-    // GetObject is sent alongside the staleness check (one round trip instead of two); its
-    // body is read only once the event is known to be current.
-    const opening = tooLarge ? undefined : openSource(this.#s3, event);
-    // Marked as handled now: if it fails while the staleness check is still in flight, the
-    // rejection must not count as unhandled (Lambda's runtime fails the invocation for
-    // that). Awaiting `opening` below still throws the error.
-    opening?.catch(() => undefined);
+    // The source is downloaded alongside the staleness check, body and all: the HEAD's round
+    // trip overlaps the transfer instead of delaying it. A stale event (rare) stops it. A
+    // failed download is marked as handled (see SourceDownload) while the check is in flight.
+    const download = tooLarge
+      ? undefined
+      : downloadSource(this.#s3, event, this.#config.maxInputBytes, this.#inputBuffers);
     let newer: string | undefined;
     try {
       newer = await this.#newerSequencer(key, event.sequencer);
     } catch (error) {
-      await abandon(opening);
+      await download?.stop();
       throw error;
     }
     if (newer !== undefined) {
-      await abandon(opening);
+      await download?.stop();
       return { current: false, outcome: this.#skip('stale', key, { sequencer: event.sequencer, newer }) };
     }
-    if (!opening) {
-      return {
-        current: false,
-        outcome: await this.#reject(event, eventSource, this.#tooLarge(event.size ?? 0)),
-      };
+    const downloaded = await download?.result;
+    switch (downloaded?.kind) {
+      case undefined:
+        return {
+          current: false,
+          outcome: await this.#reject(event, eventSource, this.#tooLarge(event.size ?? 0)),
+        };
+      case 'read':
+        return { current: true, body: downloaded.body, source: downloaded.source };
+      case 'too_large':
+        return {
+          current: false,
+          outcome: await this.#reject(event, downloaded.source, this.#tooLarge(downloaded.size)),
+        };
+      default:
+        // 'missing' ('stopped' cannot happen: nothing stopped it).
+        return { current: false, outcome: this.#skip('source_missing', key, { eventName: event.eventName }) };
     }
-    const opened = await opening;
-    if (opened === undefined) {
-      return { current: false, outcome: this.#skip('source_missing', key, { eventName: event.eventName }) };
-    }
-    return { current: true, ...opened };
   }
 
   /**
    * A sequencer of a later event of this key, read from ONE thumbnail: the widest, which
-   * #publish writes last, after every other width has been written with the same metadata.
+   * #renderAndPublish writes last, after every other width has been written with the same metadata.
    *
    * - The widest carries sequencer S: the event S wrote every width (or a later event
    *   overwrote some since), so an event older than S is stale, as with a HEAD per width.
@@ -216,25 +225,18 @@ export class ImageThumbnailer {
     return Math.max(...this.#config.widths);
   }
 
-  /** Reads the source within the byte limit and renders it; a rejection is returned, not thrown. */
+  /** Renders the source read into `body`; a rejection is returned, not thrown. */
   async #render(
     key: string,
-    response: GetObjectCommandOutput,
+    body: Buffer,
     clock: InvocationClock,
+    onThumbnail: ThumbnailListener,
   ): Promise<RenderedImage | ImageRejectedError> {
-    const { maxInputBytes } = this.#config;
-    const declared = response.ContentLength;
-    if (declared !== undefined && declared > maxInputBytes) {
-      discard(response.Body);
-      return this.#tooLarge(declared);
-    }
-    const body = await readBody(response.Body, declared, maxInputBytes, this.#inputBuffers);
-    if (body === undefined) return this.#tooLarge(maxInputBytes + 1);
     try {
       const timeoutMs = clock.remainingTimeMs() - RESERVED_MS_AFTER_RENDER;
       if (timeoutMs < 1_000)
         throw new InsufficientTimeError(`only ${clock.remainingTimeMs()} ms left to render ${key}`);
-      return await this.#renderer.render(body, { timeoutSeconds: timeoutMs / 1_000 });
+      return await this.#renderer.render(body, { timeoutSeconds: timeoutMs / 1_000 }, onThumbnail);
     } catch (error) {
       if (error instanceof ImageRejectedError) return error;
       throw error;
@@ -244,11 +246,18 @@ export class ImageThumbnailer {
     }
   }
 
-  /** Writes the rendered thumbnails and the "processed" report. */
-  async #publish(
+  /**
+   * Renders the source and writes its thumbnails, then the "processed" report; or reports a
+   * rejection. Each narrower width is written as soon as it is encoded, while wider ones still
+   * encode; the widest goes last, once every other width is written (#newerSequencer reads only
+   * it: that saves a HEAD per other width); the report goes after the widest, so a report that
+   * says "processed" lists thumbnails that exist.
+   */
+  async #renderAndPublish(
     event: ImageEvent,
     source: SourceReference,
-    rendered: RenderedImage,
+    body: Buffer,
+    clock: InvocationClock,
   ): Promise<RecordOutcome> {
     const { key } = event;
     const bucket = this.#config.thumbnailsBucket;
@@ -259,12 +268,31 @@ export class ImageThumbnailer {
         { bucket, key: thumbnailKeyFor(key, thumbnail.requestedWidth, thumbnail.format), metadata },
         thumbnail,
       );
-    // The widest goes last, once the others are written: #newerSequencer reads only it. That
-    // costs the latency of the narrower (small) PUTs, and saves a HEAD per other width.
-    // Widths are sorted (config.ts), so the report still lists them narrowest first.
     const widest = this.#widestWidth();
+    const narrower = new Map<number, Promise<ThumbnailReference>>();
+    const startNarrower: ThumbnailListener = (thumbnail) => {
+      if (thumbnail.requestedWidth === widest) return;
+      const writing = write(thumbnail);
+      // Marked as handled now: a failure while wider widths still encode is thrown below.
+      writing.catch(() => undefined);
+      narrower.set(thumbnail.requestedWidth, writing);
+    };
+    let rendered: RenderedImage | ImageRejectedError;
+    try {
+      rendered = await this.#render(key, body, clock, startNarrower);
+    } finally {
+      // Writes already started end before anything else is done: a rejection's cleanup then
+      // finds (and deletes) a width written before the failure, and a transient failure
+      // leaves no write running after the invocation.
+      if (narrower.size > 0) await Promise.allSettled(narrower.values());
+    }
+    if (rendered instanceof ImageRejectedError) return this.#reject(event, source, rendered);
     const isWidest = (thumbnail: RenderedThumbnail) => thumbnail.requestedWidth === widest;
-    const earlier = await Promise.all(rendered.thumbnails.filter((t) => !isWidest(t)).map(write));
+    // Every narrower write was started by the listener (and has ended); `?? write` is for the types.
+    // Widths are sorted (config.ts), so the report lists them narrowest first.
+    const earlier = await Promise.all(
+      rendered.thumbnails.filter((t) => !isWidest(t)).map((t) => narrower.get(t.requestedWidth) ?? write(t)),
+    );
     const last = await Promise.all(rendered.thumbnails.filter(isWidest).map(write));
     const written = [...earlier, ...last];
     await this.#writeReport(key, {

@@ -29,6 +29,8 @@ export interface ImportRowsOptions {
   errors: RowErrorLog;
   /** Asked every few hundred rows; true stops the import cleanly (time is running out). */
   shouldStop?: () => boolean;
+  /** Told the data rows read so far, every few hundred rows (a running import's progress). */
+  onRows?: (rowsRead: number) => void;
   /** The header's caps (DEFAULT_FILE_LIMITS if absent). */
   limits?: HeaderLimits;
 }
@@ -61,7 +63,7 @@ const STOP_CHECK_EVERY = 250;
  * the range as `source`, the file's header as `header` and the range's first line.
  */
 export async function importInventoryRows(options: ImportRowsOptions): Promise<ImportRowsResult> {
-  const { sink, errors, shouldStop } = options;
+  const { sink, errors, shouldStop, onRows } = options;
   const limits = options.limits ?? DEFAULT_FILE_LIMITS;
   const firstLine = options.firstLine ?? 1;
   let layout: ColumnLayout | undefined = options.header
@@ -97,9 +99,12 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
         errors.add(record.line, result.reason);
       }
       lastLine = endLineOf(record);
-      if (shouldStop && rowsRead % STOP_CHECK_EVERY === 0 && shouldStop()) {
-        stopped = true;
-        break;
+      if (rowsRead % STOP_CHECK_EVERY === 0) {
+        onRows?.(rowsRead);
+        if (shouldStop?.()) {
+          stopped = true;
+          break;
+        }
       }
     }
     if (layout) await sink.flush();

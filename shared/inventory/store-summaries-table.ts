@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { isOutOfStock } from '#shared/stock/status.ts';
+import { isOutOfStock, stockStatus } from '#shared/stock/status.ts';
 import type { InventoryItem } from './table.ts';
 
 /**
@@ -27,6 +27,12 @@ export const storeSummarySchema = z.object({
   itemCount: z.number().int().nonnegative(),
   totalUnits: z.number().nonnegative(),
   outOfStockCount: z.number().int().nonnegative(),
+  /**
+   * Items with 1 ≤ count ≤ the low-stock threshold. Absent on summaries written before it was
+   * kept (read as 0); one that predates it counts only the changes since, so a negative
+   * figure can only be such a summary's and reads as absent too.
+   */
+  lowStockCount: z.number().int().nonnegative().optional().catch(undefined),
   /** The newest `updatedAt` among the items written by the changes applied, if any. */
   lastUpdatedAt: z.string().optional(),
   /** When the summary last changed (ISO 8601, UTC). */
@@ -42,15 +48,18 @@ export function summariseStore(
   store: string,
   items: Iterable<InventoryItem>,
   computedAt: string,
+  lowStockThreshold: number,
 ): StoreSummary | undefined {
   let itemCount = 0;
   let totalUnits = 0;
   let outOfStockCount = 0;
+  let lowStockCount = 0;
   let lastUpdatedAt: string | undefined;
   for (const item of items) {
     itemCount += 1;
     totalUnits += Math.max(0, item.count);
     if (isOutOfStock(item.count)) outOfStockCount += 1;
+    if (stockStatus(item.count, lowStockThreshold) === 'low') lowStockCount += 1;
     if (item.updatedAt && (!lastUpdatedAt || item.updatedAt > lastUpdatedAt)) lastUpdatedAt = item.updatedAt;
   }
   if (itemCount === 0) return undefined;
@@ -59,6 +68,7 @@ export function summariseStore(
     itemCount,
     totalUnits,
     outOfStockCount,
+    lowStockCount,
     ...(lastUpdatedAt ? { lastUpdatedAt } : {}),
     computedAt,
   };
@@ -77,7 +87,8 @@ export async function listStoreSummaries(
   for await (const page of paginateScan({ client: documentClient }, { TableName: storeSummariesTable })) {
     for (const item of page.Items ?? []) {
       const parsed = storeSummarySchema.safeParse(item);
-      if (parsed.success && parsed.data.itemCount > 0) summaries.push(parsed.data);
+      if (parsed.success && parsed.data.itemCount > 0)
+        summaries.push({ ...parsed.data, lowStockCount: parsed.data.lowStockCount ?? 0 });
     }
   }
   return summaries.sort((a, b) => (a.store < b.store ? -1 : a.store > b.store ? 1 : 0));
@@ -88,14 +99,20 @@ export interface SummaryChange {
   itemCount: number;
   totalUnits: number;
   outOfStockCount: number;
+  lowStockCount: number;
   /** The newest `updatedAt` among the items as written, if any. */
   lastUpdatedAt?: string;
 }
 
-const contribution = (item: InventoryItem | undefined) =>
+const contribution = (item: InventoryItem | undefined, lowStockThreshold: number) =>
   item
-    ? { itemCount: 1, totalUnits: Math.max(0, item.count), outOfStockCount: isOutOfStock(item.count) ? 1 : 0 }
-    : { itemCount: 0, totalUnits: 0, outOfStockCount: 0 };
+    ? {
+        itemCount: 1,
+        totalUnits: Math.max(0, item.count),
+        outOfStockCount: isOutOfStock(item.count) ? 1 : 0,
+        lowStockCount: stockStatus(item.count, lowStockThreshold) === 'low' ? 1 : 0,
+      }
+    : { itemCount: 0, totalUnits: 0, outOfStockCount: 0, lowStockCount: 0 };
 
 /**
  * Adds one item's write (before → after; undefined where the item did not exist) to a
@@ -106,13 +123,15 @@ export function addItemChange(
   change: SummaryChange,
   before: InventoryItem | undefined,
   after: InventoryItem | undefined,
+  lowStockThreshold: number,
 ): SummaryChange {
-  const [was, is] = [contribution(before), contribution(after)];
+  const [was, is] = [contribution(before, lowStockThreshold), contribution(after, lowStockThreshold)];
   const updatedAt = after?.updatedAt;
   return {
     itemCount: change.itemCount + is.itemCount - was.itemCount,
     totalUnits: change.totalUnits + is.totalUnits - was.totalUnits,
     outOfStockCount: change.outOfStockCount + is.outOfStockCount - was.outOfStockCount,
+    lowStockCount: change.lowStockCount + is.lowStockCount - was.lowStockCount,
     ...(updatedAt && (!change.lastUpdatedAt || updatedAt > change.lastUpdatedAt)
       ? { lastUpdatedAt: updatedAt }
       : change.lastUpdatedAt
@@ -121,7 +140,7 @@ export function addItemChange(
   };
 }
 
-export const NO_CHANGE: SummaryChange = { itemCount: 0, totalUnits: 0, outOfStockCount: 0 };
+export const NO_CHANGE: SummaryChange = { itemCount: 0, totalUnits: 0, outOfStockCount: 0, lowStockCount: 0 };
 
 /** A stream sequence number (up to 40 digits) in the form summaries store and compare. */
 export function paddedSequence(sequenceNumber: string): string {
@@ -195,12 +214,13 @@ function summaryUpdate(storeSummariesTable: string, store: string, sequenced: Se
   return {
     TableName: storeSummariesTable,
     Key: { store },
-    UpdateExpression: `ADD itemCount :items, totalUnits :units, outOfStockCount :out SET appliedSequence = :last, computedAt = :at${change.lastUpdatedAt ? ', lastUpdatedAt = :updated' : ''}`,
+    UpdateExpression: `ADD itemCount :items, totalUnits :units, outOfStockCount :out, lowStockCount :low SET appliedSequence = :last, computedAt = :at${change.lastUpdatedAt ? ', lastUpdatedAt = :updated' : ''}`,
     ConditionExpression: 'attribute_not_exists(appliedSequence) OR appliedSequence < :first',
     ExpressionAttributeValues: {
       ':items': change.itemCount,
       ':units': change.totalUnits,
       ':out': change.outOfStockCount,
+      ':low': change.lowStockCount,
       ':first': firstSequence,
       ':last': lastSequence,
       ':at': at,

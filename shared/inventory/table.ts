@@ -7,6 +7,7 @@ import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamod
  * Nothing else in Stockroom spells an attribute of this table.
  *
  *   store (partition key) · item (sort key) · count · updatedAt · source {bucket, key, etag, versionId}
+ *   index item-stores: item (partition key) · store (sort key) · count · updatedAt
  */
 export const INVENTORY_ATTRIBUTES = {
   store: 'store',
@@ -144,4 +145,82 @@ export async function queryStoreItems(
     }
   }
   return items;
+}
+
+/**
+ * The Inventory table's inverted index (serverless.yml, InventoryTable): keyed by `item`, then
+ * `store`, so "which stores have this item?" is one Query instead of a Scan of every store.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-gsi-overloading.html
+ */
+export const ITEM_STORES_INDEX = 'item-stores';
+
+/** One store's stock of an item, as the item-stores index holds it (it projects `count` and `updatedAt`). */
+export interface ItemInStore {
+  store: string;
+  item: string;
+  count: number;
+  updatedAt?: string;
+}
+
+export interface ItemAcrossStoresQuery {
+  /** Only these stores (a manager limited to some stores); every store when absent. */
+  stores?: readonly string[];
+}
+
+/**
+ * Every store that has `item`, sorted by store (the index's sort key, in the order DynamoDB
+ * returns it): a paged Query of the item-stores index (1 MB a page; an item in a thousand stores
+ * is one page). The match is exact and case-sensitive, as
+ * item codes are stored. `stores` is applied after the Query: a FilterExpression would read
+ * (and bill) the same index entries, and its IN list stops at 100 values.
+ *
+ * A GSI is read eventually consistently only (no ConsistentRead): a write reaches the index
+ * asynchronously, normally within a fraction of a second, so an import that has just finished
+ * can take a moment to show here.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Reading
+ */
+export async function queryItemAcrossStores(
+  documentClient: DynamoDBDocumentClient,
+  inventoryTable: string,
+  item: string,
+  options: ItemAcrossStoresQuery = {},
+): Promise<ItemInStore[]> {
+  const wanted = options.stores === undefined ? undefined : new Set(options.stores);
+  // An empty string is no valid key value (DynamoDB refuses the Query); nothing is stocked under it.
+  if (item === '' || wanted?.size === 0) return [];
+  const found: ItemInStore[] = [];
+  const pages = paginateQuery(
+    { client: documentClient },
+    {
+      TableName: inventoryTable,
+      IndexName: ITEM_STORES_INDEX,
+      KeyConditionExpression: '#item = :item',
+      ProjectionExpression: '#store, #item, #count, #updatedAt',
+      ExpressionAttributeNames: {
+        '#store': INVENTORY_ATTRIBUTES.store,
+        '#item': INVENTORY_ATTRIBUTES.item,
+        '#count': INVENTORY_ATTRIBUTES.count,
+        '#updatedAt': INVENTORY_ATTRIBUTES.updatedAt,
+      },
+      ExpressionAttributeValues: { ':item': item },
+    },
+  );
+  for await (const page of pages) {
+    for (const stored of page.Items ?? []) {
+      const entry = itemInStoreFrom(stored);
+      if (entry && (!wanted || wanted.has(entry.store))) found.push(entry);
+    }
+  }
+  return found;
+}
+
+/** One index entry as the rest of Stockroom sees it; undefined without a store or item name. */
+function itemInStoreFrom(stored: Record<string, unknown>): ItemInStore | undefined {
+  if (typeof stored.store !== 'string' || typeof stored.item !== 'string') return undefined;
+  return {
+    store: stored.store,
+    item: stored.item,
+    count: typeof stored.count === 'number' && Number.isFinite(stored.count) ? stored.count : 0,
+    ...(typeof stored.updatedAt === 'string' ? { updatedAt: stored.updatedAt } : {}),
+  };
 }

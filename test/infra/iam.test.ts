@@ -64,6 +64,24 @@ const expected: Record<string, Grants> = {
     ...X_RAY,
     'DynamoDB Query of a store (shared/inventory/table.ts, paginateQuery)': ['dynamodb:Query InventoryTable'],
     'DynamoDB Scan of the summaries (paginateScan)': ['dynamodb:Scan StoreSummariesTable'],
+    // A Query of an index is authorised on the index's own ARN:
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-specific-table-indexes.html
+    'DynamoDB Query of stock history and transitions (shared/stock/history-table.ts)': [
+      'dynamodb:Query StockHistoryTable',
+      'dynamodb:Query StockHistoryTable/index/transitions-by-month',
+      'dynamodb:Query StockHistoryTable/index/transitions-by-store',
+    ],
+    'DynamoDB Query of what needs attention (shared/stock/attention-table.ts)': [
+      'dynamodb:Query StockAttentionTable',
+      'dynamodb:Query StockAttentionTable/index/attention-by-status',
+    ],
+    'DynamoDB Query of the item-stores index (shared/inventory/table.ts, queryItemAcrossStores)': [
+      'dynamodb:Query InventoryTable/index/item-stores',
+    ],
+    'S3 ListObjectsV2 and GetObject of running imports’ progress (shared/inventory/progress.ts)': [
+      's3:ListBucket uploads if s3:prefix=reports/progress/inventory/*',
+      's3:GetObject uploads:reports/progress/inventory/*',
+    ],
     'S3 ListObjectsV2 of import reports (functions/web/import-reports.ts)': [
       's3:ListBucket uploads if s3:prefix=reports/inventory/*',
     ],
@@ -95,6 +113,12 @@ const expected: Record<string, Grants> = {
       's3:PutObject uploads:reports/inventory/inventory/*',
       's3:PutObject uploads:reports/inventory/too-long/*',
     ],
+    'S3 PutObject and DeleteObject of the progress object (progress-writer.ts)': [
+      's3:PutObject uploads:reports/progress/inventory/inventory/*',
+      's3:PutObject uploads:reports/progress/inventory/too-long/*',
+      's3:DeleteObject uploads:reports/progress/inventory/inventory/*',
+      's3:DeleteObject uploads:reports/progress/inventory/too-long/*',
+    ],
     'DynamoDB BatchWriteItem (shared/inventory/writer.ts)': ['dynamodb:BatchWriteItem InventoryTable'],
     'Step Functions StartExecution (hand-off)': ['states:StartExecution stateMachine:large-import'],
     'the on-failure destination': ['sqs:SendMessage ImportFailuresQueue'],
@@ -122,6 +146,17 @@ const expected: Record<string, Grants> = {
     'DynamoDB UpdateItem of summaries, alone or in TransactWriteItems (addToStoreSummary, addToStoreSummaries)':
       ['dynamodb:UpdateItem StoreSummariesTable'],
     'DynamoDB GetItem of its applied sequence (appliedSequenceOf)': ['dynamodb:GetItem StoreSummariesTable'],
+    'the on-failure destination': ['sqs:SendMessage StreamFailuresQueue'],
+  },
+  StockHistory: {
+    ...X_RAY,
+    ...STREAM,
+    'DynamoDB BatchWriteItem of history items (writeStockChanges)': [
+      'dynamodb:BatchWriteItem StockHistoryTable',
+    ],
+    'DynamoDB UpdateItem (conditional) of an item’s attention (applyAttentionChange)': [
+      'dynamodb:UpdateItem StockAttentionTable',
+    ],
     'the on-failure destination': ['sqs:SendMessage StreamFailuresQueue'],
   },
   LargeImportPlan: {
@@ -224,6 +259,8 @@ function short(resource: unknown): string {
   }
   const attribute = /^\{"Fn::GetAtt":\["(\w+)","(Arn|StreamArn)"\]\}$/.exec(text);
   if (attribute) return attribute[2] === 'StreamArn' ? `${attribute[1]}/stream` : `${attribute[1]}`;
+  const index = /^\{"Fn::Sub":"\$\{(\w+)\.Arn\}\/index\/([\w-]+)"\}$/.exec(text);
+  if (index) return `${index[1]}/index/${index[2]}`;
   const ref = /^\{"Ref":"(\w+)"\}$/.exec(text);
   if (ref) return `${ref[1]}`;
   const machine = /:stateMachine:stockroom-dev-([\w-]+)"\}$/.exec(text);

@@ -74,6 +74,15 @@ describe('buckets', () => {
     expect(rules).toContainEqual(
       expect.objectContaining({ Prefix: 'reports/', Status: 'Enabled', ExpirationInDays: 30 }),
     );
+    // A dead import's progress object, and the old versions its PUTs leave (docs/inventory.md).
+    expect(rules).toContainEqual(
+      expect.objectContaining({
+        Prefix: 'reports/progress/',
+        Status: 'Enabled',
+        ExpirationInDays: 1,
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      }),
+    );
     expect(rules).toContainEqual(
       expect.objectContaining({
         Status: 'Enabled',

@@ -31,6 +31,7 @@ import { eventually } from '../support/local-cloud.ts';
 // either scripted (as Lambda's rules allow) or made by the local event-source mapping.
 
 const REGION = 'us-east-1';
+const LOW_STOCK_THRESHOLD = 5;
 let dynamoDb: DynamoDbStandIn;
 let documentClient: DynamoDBDocumentClient;
 let streams: DynamoDBStreamsClient;
@@ -126,17 +127,23 @@ async function streamRecords(streamArn: string): Promise<DynamoDBRecord[]> {
 /** What the summaries table says, against a recount of the inventory, per store. */
 async function summariesAndRecount(fixture: Fixture, stores: string[]) {
   const listed = await listStoreSummaries(documentClient, fixture.summaries);
-  const figures = (summary?: { itemCount: number; totalUnits: number; outOfStockCount: number }) => ({
+  const figures = (summary?: {
+    itemCount: number;
+    totalUnits: number;
+    outOfStockCount: number;
+    lowStockCount?: number;
+  }) => ({
     itemCount: summary?.itemCount ?? 0,
     totalUnits: summary?.totalUnits ?? 0,
     outOfStockCount: summary?.outOfStockCount ?? 0,
+    lowStockCount: summary?.lowStockCount ?? 0,
   });
   const summaries: Record<string, unknown> = {};
   const recount: Record<string, unknown> = {};
   for (const store of stores) {
     summaries[store] = figures(listed.find((summary) => summary.store === store));
     const items = await queryStoreItems(documentClient, fixture.inventory, store, { consistentRead: true });
-    recount[store] = figures(summariseStore(store, items, ''));
+    recount[store] = figures(summariseStore(store, items, '', LOW_STOCK_THRESHOLD));
   }
   return { summaries, recount };
 }
@@ -168,6 +175,7 @@ const handle = (fixture: Fixture, records: DynamoDBRecord[], client = documentCl
   refreshStoreSummaries(records, {
     documentClient: client,
     storeSummariesTable: fixture.summaries,
+    lowStockThreshold: LOW_STOCK_THRESHOLD,
     logger: silent,
   });
 

@@ -70,6 +70,11 @@ export function visibleStores<T extends { store: string }>(access: Access, entri
   return access.stores ? entries.filter((entry) => seesStore(access, entry.store)) : entries;
 }
 
+/** The stores a user may see, as the stock tables' reads take them: `all`, or the list (sorted). */
+export function storeScopeOf(access: Access): 'all' | string[] {
+  return access.stores ? [...access.stores].sort() : 'all';
+}
+
 /** The access the sign-in middleware granted to a request, by event. */
 const granted = new WeakMap<HttpEvent, Access>();
 

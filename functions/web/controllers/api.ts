@@ -30,6 +30,7 @@ function summaryJson(summary: StoreSummary) {
     itemCount: summary.itemCount,
     totalUnits: summary.totalUnits,
     outOfStockCount: summary.outOfStockCount,
+    lowStockCount: summary.lowStockCount ?? 0,
     lastUpdatedAt: summary.lastUpdatedAt ?? null,
   };
 }
@@ -81,8 +82,13 @@ export function createApiControllers(config: WebConfig, reads: WebReads) {
   const apiImports: Controller = async (event) => {
     if (!seesImportReports(accessOf(event))) throw importReportsRefused();
     const query = parseOrBadRequest(importsQuerySchema, queryOf(event));
-    const { entries, nextPage } = await reads.importReports(query);
-    return jsonResponse({ reports: entries, ...(nextPage ? { nextPage } : {}) });
+    const [{ entries, nextPage }, running] = await Promise.all([
+      reads.importReports(query),
+      query.source
+        ? reads.runningImport(query.source).then((found) => (found ? [found] : []))
+        : reads.runningImports(),
+    ]);
+    return jsonResponse({ running, reports: entries, ...(nextPage ? { nextPage } : {}) });
   };
 
   return { apiStores, apiStoreItems, apiImports };

@@ -4,8 +4,10 @@ import {
   canUpload,
   seesImportReports,
   seesStore,
+  storeScopeOf,
   visibleStores,
 } from '../auth/access.ts';
+import { renderSparkline } from '../charts.ts';
 import type { WebConfig } from '../config.ts';
 import type { Controller } from '../controllers.ts';
 import type { HttpEvent } from '../http-event.ts';
@@ -22,13 +24,21 @@ import {
 } from '../params.ts';
 import { importReportsRefused } from '../problem.ts';
 import { noSuchStore, type WebReads } from '../reads.ts';
-import { renderDashboardPage, renderImportsPage, renderStorePage } from '../render.ts';
+import { renderDashboardPage, renderStorePage } from '../render.ts';
+import { renderImportsPage } from '../render-imports.ts';
+import { countPointsOf } from '../render-stock.ts';
 import { htmlResponse } from '../responses.ts';
 import { signedThumbnailLink } from '../thumbnail-links.ts';
 import { closestThumbnail } from '../thumbnails.ts';
 
 /** Rows per page on the store page. */
 export const STORE_PAGE_SIZE = 50;
+
+/** Changes per item read for the store page's sparklines (a Query each, in parallel). */
+export const SPARKLINE_CHANGES = 20;
+
+/** Entries in the home page's "Needs attention" list. */
+export const ATTENTION_LIMIT = 20;
 
 /** The store page shows thumbnails 64 px wide: the 200 px one is sharp on a 3× screen. */
 const THUMBNAIL_WIDTH = 200;
@@ -52,7 +62,9 @@ function uploadFormsFor(access: Access): UploadForms {
   };
 }
 
-function chromeFor(event: HttpEvent): PageChrome {
+export type ChromeOf = (event: HttpEvent) => PageChrome;
+
+export function chromeFor(event: HttpEvent): PageChrome {
   const access = accessOf(event);
   const uploadedKey = uploadedKeyOf(event);
   return {
@@ -89,8 +101,23 @@ export function createPageControllers(
   now: () => Date,
 ) {
   const dashboardPage: Controller = async (event) => {
-    const summaries = visibleStores(accessOf(event), await reads.summaries());
-    return htmlResponse(renderDashboardPage(summaries, chromeFor(event)));
+    const access = accessOf(event);
+    const summaries = visibleStores(access, await reads.summaries());
+    // The summaries are usually cached (SUMMARIES_TTL_MS); with no store, nothing can need attention.
+    const items = summaries.length === 0 ? [] : await reads.attention(storeScopeOf(access), ATTENTION_LIMIT);
+    const attention = { items, limit: ATTENTION_LIMIT, now: now() };
+    return htmlResponse(renderDashboardPage(summaries, attention, chromeFor(event)));
+  };
+
+  /** Each item's recent changes as a sparkline, for the items of one page. */
+  const sparklinesOf = async (store: string, items: readonly string[]) => {
+    const at = now();
+    const histories = await Promise.all(
+      items.map((item) => reads.itemHistory(store, item, SPARKLINE_CHANGES)),
+    );
+    return new Map(
+      items.map((item, index) => [item, renderSparkline(countPointsOf(histories[index] ?? []), { now: at })]),
+    );
   };
 
   const storePage: Controller = async (event) => {
@@ -101,6 +128,7 @@ export function createPageControllers(
     const selected = selectItems(items, query, config.lowStockThreshold);
     const page = numberedPage(selected, query.page, STORE_PAGE_SIZE);
     const names = page.entries.map((entry) => entry.item);
+    const sparklines = await sparklinesOf(store, names);
     const view = {
       store,
       items: page,
@@ -108,6 +136,7 @@ export function createPageControllers(
       lowStockThreshold: config.lowStockThreshold,
       thumbnailLinks: thumbnailLinks(names, thumbnails, config.edge.secrets[0], now()),
       storeItemCount: items.length,
+      sparklines,
     };
     return htmlResponse(renderStorePage(view, chromeFor(event)));
   };
@@ -115,10 +144,16 @@ export function createPageControllers(
   const importsPage: Controller = async (event) => {
     if (!seesImportReports(accessOf(event))) throw importReportsRefused();
     const query = parseOrBadRequest(importsQuerySchema, queryOf(event));
-    const { entries, nextPage } = await reads.importReports(query);
+    // Back from an upload (`?uploaded=`), the page follows that file's import to its report.
+    const source = query.source ?? (query.uploaded && query.uploaded.length > 0 ? query.uploaded : undefined);
+    const [{ entries, nextPage }, running] = await Promise.all([
+      reads.importReports({ ...query, source }),
+      source ? reads.runningImport(source).then((found) => (found ? [found] : [])) : reads.runningImports(),
+    ]);
     const view = {
       entries,
-      ...(query.source ? { source: query.source } : {}),
+      running,
+      ...(source ? { source } : {}),
       ...(nextPage ? { nextPage, limit: query.limit } : {}),
     };
     return htmlResponse(renderImportsPage(view, chromeFor(event)));

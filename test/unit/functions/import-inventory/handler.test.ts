@@ -1,7 +1,13 @@
 import { Readable } from 'node:stream';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -73,9 +79,13 @@ describe('importInventory handler', () => {
       'inventory/stock list+1.csv',
       'inventory/stock list+1.csv',
     ]);
-    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key).toBe(
+    // Watchable while it ran: its progress object first, the report, then the progress deleted.
+    const progressKey = 'reports/progress/inventory/inventory/stock list+1.csv.json';
+    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).toEqual([
+      progressKey,
       'reports/inventory/inventory/stock list+1.csv.json',
-    );
+    ]);
+    expect(s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key)).toEqual([progressKey]);
     expect(importsCounted(dimensions, metrics)).toEqual({ statuses: ['completed'], counts: [1] });
     expect(metrics.mock.calls.some(([name]) => String(name).startsWith('Imports_'))).toBe(false);
   });
@@ -120,6 +130,7 @@ describe('importInventory handler', () => {
     );
     const reports = s3
       .commandCalls(PutObjectCommand)
+      .filter((call) => call.args[0].input.Key?.startsWith('reports/inventory/'))
       .map((call) => JSON.parse(String(call.args[0].input.Body)));
     expect(reports).toEqual([
       expect.objectContaining({

@@ -45,6 +45,7 @@ function dependencies() {
   return {
     documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1', credentials })),
     storeSummariesTable: 'summaries',
+    lowStockThreshold: 5,
     logger: new Logger({ logLevel: 'SILENT' }),
     now: () => new Date('2025-05-05T00:00:00.000Z'),
   };
@@ -78,6 +79,8 @@ describe('store summaries', () => {
         record('a', '1', undefined, { count: 3, updatedAt: '2025-01-01T00:00:00.000Z' }),
         record('a', '2', { count: 3 }, { count: 0, updatedAt: '2025-02-01T00:00:00.000Z' }),
         record('a', '3', { count: 5 }),
+        record('a', '4', undefined, { count: 4 }),
+        record('a', '5', { count: 4 }, { count: 9 }),
       ],
       deps,
     );
@@ -93,11 +96,12 @@ describe('store summaries', () => {
       'attribute_not_exists(appliedSequence) OR appliedSequence < :first',
     );
     expect(input?.ExpressionAttributeValues).toEqual({
-      ':items': 0, // +1 inserted, −1 removed
-      ':units': -5, // +3, −3, −5
+      ':items': 1, // +1 inserted, −1 removed, +1 inserted
+      ':units': 4, // +3, −3, −5, +4, +5
       ':out': 1,
+      ':low': -1, // +1 (3), −1 (3 → 0), −1 (5 removed), +1 (4), −1 (4 → 9)
       ':first': padded('1'),
-      ':last': padded('3'),
+      ':last': padded('5'),
       ':at': '2025-05-05T00:00:00.000Z',
       ':updated': '2025-02-01T00:00:00.000Z',
     });

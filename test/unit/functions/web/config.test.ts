@@ -5,6 +5,8 @@ import { webConfigFrom, webEnvironmentSchema } from '../../../../functions/web/c
 const base = {
   INVENTORY_TABLE: 'inventory',
   STORE_SUMMARIES_TABLE: 'summaries',
+  STOCK_HISTORY_TABLE: 'history',
+  STOCK_ATTENTION_TABLE: 'attention',
   UPLOADS_BUCKET: 'uploads',
   THUMBNAILS_BUCKET: 'thumbnails',
   LOW_STOCK_THRESHOLD: '5',

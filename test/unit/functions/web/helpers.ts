@@ -16,6 +16,8 @@ export const TEST_EDGE_SECRET = 'test-edge-secret-of-at-least-32-characters';
 export const testConfig: WebConfig = webConfigFrom({
   INVENTORY_TABLE: 'inventory',
   STORE_SUMMARIES_TABLE: 'summaries',
+  STOCK_HISTORY_TABLE: 'history',
+  STOCK_ATTENTION_TABLE: 'attention',
   UPLOADS_BUCKET: 'uploads',
   THUMBNAILS_BUCKET: 'thumbnails',
   LOW_STOCK_THRESHOLD: 5,

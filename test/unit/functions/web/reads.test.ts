@@ -9,6 +9,7 @@ describe('the reads pages and API share', () => {
     const { handler, clients } = makeHandler({ summariesTtlMs: 60_000 });
     const dynamo = mockClient(clients.documentClient);
     dynamo.on(ScanCommand).resolves({ Items: [store('s1', 3)] });
+    dynamo.on(QueryCommand).resolves({ Items: [] });
 
     // Act
     const responses = await Promise.all([

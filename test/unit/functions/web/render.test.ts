@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SafeHtml } from '../../../../functions/web/html.ts';
 import { renderStorePage } from '../../../../functions/web/render.ts';
 
 describe('rendering', () => {
@@ -23,12 +24,18 @@ describe('rendering', () => {
           ['plenty', '/thumbnails/images/plenty/200.webp?expires=7200&signature=abc'],
         ]),
         storeItemCount: 3,
+        sparklines: new Map([['few', new SafeHtml('<svg class="sparkline"></svg>')]]),
       },
       { uploads: { inventory: true, image: true } },
     );
 
     // Assess
-    expect(page).toMatch(/<tr class="status-out">\s*<td class="thumb"><\/td>\s*<th scope="row">empty<\/th>/);
+    expect(page).toMatch(
+      /<tr class="status-out">\s*<td class="thumb"><\/td>\s*<th scope="row"><a href="\/stores\/s1\/items\/empty">empty<\/a><\/th>/,
+    );
+    // Each item's sparkline sits in its row's last cell; an item without one has an empty cell.
+    expect(page).toContain('<td class="trend"><svg class="sparkline"></svg></td>');
+    expect(page).toContain('<td class="trend"></td>');
     // Each status is a shape (hidden from screen readers) and words, not only a colour.
     expect(page).toContain(
       '<span class="badge badge-out"><span class="icon" aria-hidden="true">●</span> Out of stock</span>',

@@ -39,6 +39,7 @@ export class FakeS3 {
   /** Objects per ListObjectsV2 page (S3: 1000), small to exercise pagination. */
   listPageSize = 1000;
   readonly #faults: { command: CommandName; key?: string; error: Error }[] = [];
+  readonly #slow: { command: CommandName; key: string; ms: number }[] = [];
   #version = 0;
 
   /**
@@ -58,6 +59,7 @@ export class FakeS3 {
     const mock = mockClient(this.client);
     mock.on(PutObjectCommand).callsFake(async (input) => {
       this.#record('PutObject', input.Bucket, input.Key);
+      await this.#latency('PutObject', input.Key);
       const body =
         typeof input.Body === 'string' ? Buffer.from(input.Body) : Buffer.from(input.Body as Uint8Array);
       const stored: StoredObject = {
@@ -166,6 +168,18 @@ export class FakeS3 {
   /** The next `command` (on `key`, if given) fails with `error`. */
   failNext(command: CommandName, error: Error, key?: string): void {
     this.#faults.push({ command, error, ...(key !== undefined && { key }) });
+  }
+
+  /** The next PutObject of `key` takes effect (and answers) only after `ms`. */
+  slowNext(command: 'PutObject', key: string, ms: number): void {
+    this.#slow.push({ command, key, ms });
+  }
+
+  async #latency(command: CommandName, key: string | undefined): Promise<void> {
+    const index = this.#slow.findIndex((slow) => slow.command === command && slow.key === key);
+    if (index < 0) return;
+    const [slow] = this.#slow.splice(index, 1);
+    await new Promise((resolve) => setTimeout(resolve, slow?.ms));
   }
 
   #record(command: CommandName, bucket: string | undefined, key: string | undefined): void {

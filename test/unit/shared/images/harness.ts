@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ThumbnailConfig } from '../../../../shared/images/config.ts';
 import type { RejectionReason } from '../../../../shared/images/errors.ts';
+import type { ThumbnailRenderer } from '../../../../shared/images/render.ts';
 import type { SkipReason, ThumbnailLogger, ThumbnailMetrics } from '../../../../shared/images/telemetry.ts';
 import { ImageThumbnailer, type InvocationClock } from '../../../../shared/images/thumbnailer.ts';
 import { FakeS3 } from './fake-s3.ts';
@@ -40,6 +41,7 @@ export interface Harness {
 export function harness(
   config: Partial<ThumbnailConfig> = {},
   s3 = new FakeS3({ versioned: true }),
+  renderer?: ThumbnailRenderer,
 ): Harness {
   const logs: Harness['logs'] = [];
   const log =
@@ -64,7 +66,14 @@ export function harness(
     thumbnailsRemoved: (count) => removed.push(count),
   };
   const merged = { ...baseConfig, ...config };
-  const thumbnailer = new ImageThumbnailer({ s3: s3.client, config: merged, logger, metrics, now: () => AT });
+  const thumbnailer = new ImageThumbnailer({
+    s3: s3.client,
+    config: merged,
+    logger,
+    metrics,
+    now: () => AT,
+    ...(renderer && { renderer }),
+  });
   return { s3, config: merged, thumbnailer, logger, metrics, logs, rejected, skipped, processed, removed };
 }
 

@@ -1,6 +1,8 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { InputBuffers } from '../../../../shared/images/input-buffers.ts';
-import { readBody } from '../../../../shared/images/source-body.ts';
+import { downloadSource, readBody } from '../../../../shared/images/source-body.ts';
+import { FakeS3 } from './fake-s3.ts';
 
 async function* stream(...parts: string[]) {
   for (const part of parts) yield Buffer.from(part);
@@ -15,6 +17,24 @@ describe('readBody', () => {
 
   it('stops as soon as the body outgrows the limit', async () => {
     expect(await readBody(stream('abcd', 'efgh', 'ijkl'), undefined, 10)).toBeUndefined();
+  });
+});
+
+describe('readBody when the body fails', () => {
+  it('gives the memory back and throws', async () => {
+    // Prepare
+    const buffers = new InputBuffers();
+    async function* cut() {
+      yield Buffer.from('abc');
+      throw new Error('socket hang up');
+    }
+
+    // Act
+    const reading = readBody(cut(), 6, 100, buffers);
+
+    // Assess
+    await expect(reading).rejects.toThrow('socket hang up');
+    expect(buffers.spareBytes).toBe(6);
   });
 });
 
@@ -46,5 +66,73 @@ describe('readBody with reused buffers', () => {
 
     expect(await readBody(stream('abcd', 'efgh', 'ijkl'), 12, 10, buffers)).toBeUndefined();
     expect(buffers.spareBytes).toBe(10);
+  });
+});
+
+describe('downloadSource', () => {
+  const BUCKET = 'uploads';
+  const source = (key: string) => ({ bucket: BUCKET, key });
+  async function stored(body: string): Promise<FakeS3> {
+    const s3 = new FakeS3({ versioned: true });
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'images/a.jpg', Body: body }));
+    return s3;
+  }
+
+  it('reads the body, with the version and ETag it came from', async () => {
+    // Prepare
+    const s3 = await stored('x'.repeat(20_000));
+
+    // Act
+    const downloaded = await downloadSource(s3.client, source('images/a.jpg'), 100_000).result;
+
+    // Assess
+    expect(downloaded).toMatchObject({
+      kind: 'read',
+      source: { bucket: BUCKET, key: 'images/a.jpg', versionId: 'v1', etag: expect.any(String) },
+    });
+    expect(downloaded.kind === 'read' && downloaded.body.toString()).toBe('x'.repeat(20_000));
+  });
+
+  it('tells a missing source, and one over the limit from its Content-Length, without reading it', async () => {
+    // Prepare
+    const s3 = await stored('x'.repeat(20_000));
+    const buffers = new InputBuffers();
+
+    // Act
+    const missing = await downloadSource(s3.client, source('images/gone.jpg'), 100_000).result;
+    const tooLarge = await downloadSource(s3.client, source('images/a.jpg'), 10_000, buffers).result;
+
+    // Assess
+    expect(missing).toEqual({ kind: 'missing' });
+    expect(tooLarge).toMatchObject({ kind: 'too_large', size: 20_000, source: { key: 'images/a.jpg' } });
+    expect(buffers.spareBytes).toBe(0);
+  });
+
+  it('stops before reading when told to at once', async () => {
+    // Prepare
+    const s3 = await stored('x'.repeat(20_000));
+    const buffers = new InputBuffers();
+    const download = downloadSource(s3.client, source('images/a.jpg'), 100_000, buffers);
+
+    // Act
+    await download.stop();
+
+    // Assess
+    expect(await download.result).toEqual({ kind: 'stopped' });
+    expect(buffers.spareBytes).toBe(0);
+  });
+
+  it('gives back the memory of a body already read when stopped', async () => {
+    // Prepare
+    const s3 = await stored('x'.repeat(20_000));
+    const buffers = new InputBuffers();
+    const download = downloadSource(s3.client, source('images/a.jpg'), 100_000, buffers);
+    await download.result;
+
+    // Act
+    await download.stop();
+
+    // Assess
+    expect(buffers.spareBytes).toBe(20_000);
   });
 });

@@ -1,9 +1,16 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { ImageRejectedError } from '../../../../shared/images/errors.ts';
+import {
+  type RenderedImage,
+  type RenderLimits,
+  type ThumbnailListener,
+  ThumbnailRenderer,
+} from '../../../../shared/images/render.ts';
 import type { ImageEvent } from '../../../../shared/images/thumbnailer.ts';
-import { slowDown } from './fake-s3.ts';
+import { FakeS3, slowDown } from './fake-s3.ts';
 import { solid } from './fixtures.ts';
-import { failureOf, harness, plenty, THUMBS, UPLOADS, upload } from './harness.ts';
+import { baseConfig, failureOf, harness, plenty, THUMBS, UPLOADS, upload } from './harness.ts';
 
 /** The S3 round trips of one image, and the one-HEAD staleness check they rest on. */
 
@@ -96,5 +103,102 @@ describe('ImageThumbnailer: a newer event that crashed after some widths', () =>
     // Assess
     expect(outcome).toEqual({ status: 'skipped', key: 'images/a.jpg', reason: 'stale' });
     expect(h.s3.callsOf('PutObject')).toEqual([]);
+  });
+});
+
+/**
+ * The real renderer, its thumbnails handed over one at a time: every narrower width first,
+ * then `beforeWidest` runs (it may wait for what the narrower ones started), then the widest,
+ * or `failure` is thrown instead of it.
+ */
+class PacedRenderer extends ThumbnailRenderer {
+  readonly #beforeWidest: () => Promise<void>;
+  readonly #failure: Error | undefined;
+
+  constructor(beforeWidest: () => Promise<void>, failure?: Error) {
+    super({ ...baseConfig, widths: baseConfig.widths });
+    this.#beforeWidest = beforeWidest;
+    this.#failure = failure;
+  }
+
+  override async render(input: Buffer, limits?: RenderLimits, onThumbnail?: ThumbnailListener) {
+    const made: RenderedImage = await super.render(input, limits);
+    const widest = Math.max(...baseConfig.widths);
+    for (const thumbnail of made.thumbnails.filter((t) => t.requestedWidth !== widest)) onThumbnail?.(thumbnail);
+    await this.#beforeWidest();
+    if (this.#failure) throw this.#failure;
+    for (const thumbnail of made.thumbnails.filter((t) => t.requestedWidth === widest)) onThumbnail?.(thumbnail);
+    return made;
+  }
+}
+
+/** Resolves once `done()` holds, or after a second (whatever the caller then checks fails). */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; waited < 1_000 && !done(); waited += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('ImageThumbnailer: writing while encoding', () => {
+  it('writes a narrower width as soon as it is encoded, while the widest still encodes', async () => {
+    // Prepare
+    const s3 = new FakeS3({ versioned: true });
+    const narrowerStored = () => s3.get(THUMBS, 'images/a.jpg/200.webp') !== undefined;
+    let storedBeforeWidest = false;
+    const renderer = new PacedRenderer(async () => {
+      await until(narrowerStored);
+      storedBeforeWidest = narrowerStored();
+    });
+    const h = harness({}, s3, renderer);
+    await upload(h, 'images/a.jpg', await solid(600, 400, '#336699', 'jpeg'));
+
+    // Act
+    const outcome = await h.thumbnailer.createThumbnails(created('images/a.jpg', OLDER), plenty);
+
+    // Assess
+    expect(storedBeforeWidest).toBe(true);
+    expect(outcome.status).toBe('processed');
+    expect(h.s3.callsOf('PutObject').map((call) => call.key)).toEqual([
+      'images/a.jpg/200.webp',
+      'images/a.jpg/400.webp',
+      'reports/images/images/a.jpg.json',
+    ]);
+  });
+
+  it('removes a narrower width whose write was under way when the image was rejected', async () => {
+    // Prepare
+    const renderer = new PacedRenderer(
+      async () => {},
+      new ImageRejectedError('corrupt', 'bad pixels further down', { detectedFormat: 'jpeg' }),
+    );
+    const h = harness({}, new FakeS3({ versioned: true }), renderer);
+    await upload(h, 'images/a.jpg', await solid(600, 400, '#336699', 'jpeg'));
+    h.s3.slowNext('PutObject', 'images/a.jpg/200.webp', 50);
+
+    // Act
+    const outcome = await h.thumbnailer.createThumbnails(created('images/a.jpg', OLDER), plenty);
+    // A write still under way after the cleanup would land within its 50 ms.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // Assess
+    expect(outcome).toEqual({ status: 'rejected', key: 'images/a.jpg', reason: 'corrupt' });
+    expect(h.s3.keys(THUMBS)).toEqual([]);
+    expect(h.s3.json(UPLOADS, 'reports/images/images/a.jpg.json')).toMatchObject({ status: 'rejected' });
+  });
+
+  it('fails transiently only once a narrower write it started has ended, and writes no report', async () => {
+    // Prepare: the render fails at once, while the 200 px write is still on its way.
+    const h = harness({}, new FakeS3({ versioned: true }), new PacedRenderer(async () => {}, slowDown()));
+    await upload(h, 'images/a.jpg', await solid(600, 400, '#336699', 'jpeg'));
+    h.s3.slowNext('PutObject', 'images/a.jpg/200.webp', 50);
+
+    // Act
+    const error = await failureOf(h.thumbnailer.createThumbnails(created('images/a.jpg', OLDER), plenty));
+    const thumbnailsWhenFailed = h.s3.keys(THUMBS);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'SlowDown' });
+    expect(thumbnailsWhenFailed).toEqual(['images/a.jpg/200.webp']);
+    expect(h.s3.keys(UPLOADS)).toEqual(['images/a.jpg']);
   });
 });

@@ -10,9 +10,10 @@ import {
 import type { InventoryItem } from '../../../../shared/inventory/table.ts';
 
 const COMPUTED_AT = '2025-05-05T00:00:00.000Z';
+const LOW = 5;
 
 describe('summariseStore', () => {
-  it('counts items, units and out-of-stock items, and keeps the newest update', () => {
+  it('counts items, units, out-of-stock and low items, and keeps the newest update', () => {
     // Prepare
     const items = [
       { item: 'a', count: 0, updatedAt: '2025-01-01T00:00:00.000Z' },
@@ -22,7 +23,7 @@ describe('summariseStore', () => {
     ];
 
     // Act
-    const summary = summariseStore('s1', items, COMPUTED_AT);
+    const summary = summariseStore('s1', items, COMPUTED_AT, LOW);
 
     // Assess
     expect(summary).toEqual({
@@ -30,6 +31,7 @@ describe('summariseStore', () => {
       itemCount: 4,
       totalUnits: 15,
       outOfStockCount: 1,
+      lowStockCount: 2, // 4 and 1; 10 is above the threshold
       lastUpdatedAt: '2025-03-01T00:00:00.000Z',
       computedAt: COMPUTED_AT,
     });
@@ -44,15 +46,16 @@ describe('summariseStore', () => {
         { item: 'b', count: 3 },
       ],
       COMPUTED_AT,
+      LOW,
     );
 
     // Assess
-    expect(summary).toMatchObject({ itemCount: 2, totalUnits: 3, outOfStockCount: 1 });
+    expect(summary).toMatchObject({ itemCount: 2, totalUnits: 3, outOfStockCount: 1, lowStockCount: 1 });
   });
 
   it('leaves lastUpdatedAt out when no item has one, and stays a valid summary', () => {
     // Act
-    const summary = summariseStore('s1', [{ item: 'a', count: 2 }], COMPUTED_AT);
+    const summary = summariseStore('s1', [{ item: 'a', count: 2 }], COMPUTED_AT, LOW);
 
     // Assess
     expect(summary).not.toHaveProperty('lastUpdatedAt');
@@ -61,7 +64,7 @@ describe('summariseStore', () => {
 
   it('has no summary for a store with no items', () => {
     // Act
-    const summary = summariseStore('s1', [], COMPUTED_AT);
+    const summary = summariseStore('s1', [], COMPUTED_AT, LOW);
 
     // Assess
     expect(summary).toBeUndefined();
@@ -75,7 +78,7 @@ describe('summariseStore', () => {
     }
 
     // Act
-    const summary = summariseStore('s1', items(), COMPUTED_AT);
+    const summary = summariseStore('s1', items(), COMPUTED_AT, LOW);
 
     // Assess
     expect(summary).toMatchObject({ itemCount: 2, outOfStockCount: 2, totalUnits: 0 });
@@ -101,21 +104,23 @@ describe('addItemChange', () => {
         for (const { item, count } of sequence) {
           const before = items.get(item);
           const after = count === null ? undefined : { item, count };
-          change = addItemChange(change, before, after);
+          change = addItemChange(change, before, after, LOW);
           if (after) items.set(item, after);
           else items.delete(item);
         }
 
         // Assess
-        const recount = summariseStore('s', items.values(), COMPUTED_AT);
+        const recount = summariseStore('s', items.values(), COMPUTED_AT, LOW);
         expect({
           itemCount: change.itemCount,
           totalUnits: change.totalUnits,
           outOfStockCount: change.outOfStockCount,
+          lowStockCount: change.lowStockCount,
         }).toEqual({
           itemCount: recount?.itemCount ?? 0,
           totalUnits: recount?.totalUnits ?? 0,
           outOfStockCount: recount?.outOfStockCount ?? 0,
+          lowStockCount: recount?.lowStockCount ?? 0,
         });
       }),
     );
@@ -126,10 +131,27 @@ describe('addItemChange', () => {
     const change = [
       { item: 'a', count: 1, updatedAt: '2025-02-01T00:00:00.000Z' },
       { item: 'b', count: 1, updatedAt: '2025-01-01T00:00:00.000Z' },
-    ].reduce((sum, item) => addItemChange(sum, undefined, item), NO_CHANGE);
+    ].reduce((sum, item) => addItemChange(sum, undefined, item, LOW), NO_CHANGE);
 
     // Assess
     expect(change.lastUpdatedAt).toBe('2025-02-01T00:00:00.000Z');
+  });
+});
+
+describe('storeSummarySchema', () => {
+  it('reads a summary written before lowStockCount was kept, or with a negative one, as having none', () => {
+    // Prepare
+    const old = { store: 's1', itemCount: 3, totalUnits: 9, outOfStockCount: 0, computedAt: COMPUTED_AT };
+
+    // Act
+    const [absent, negative] = [old, { ...old, lowStockCount: -2 }].map((item) =>
+      storeSummarySchema.parse(item),
+    );
+
+    // Assess
+    expect(absent?.lowStockCount).toBeUndefined();
+    expect(negative?.lowStockCount).toBeUndefined();
+    expect(negative).toMatchObject({ store: 's1', itemCount: 3 });
   });
 });
 

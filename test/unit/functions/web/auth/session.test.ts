@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, httpEvent, makeHandler, storeSummary } from '../helpers.ts';
@@ -22,7 +22,9 @@ function signedInHandler() {
   const made = makeHandler({ config: { auth: provider.authConfig } });
   mockClient(made.clients.documentClient)
     .on(ScanCommand)
-    .resolves({ Items: [storeSummary('Berlin', 3)] });
+    .resolves({ Items: [storeSummary('Berlin', 3)] })
+    .on(QueryCommand)
+    .resolves({ Items: [] });
   return made;
 }
 
