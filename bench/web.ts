@@ -1,14 +1,16 @@
 /**
- * Web benchmark: the dashboard's two pages through the local HTTP API against the raw
- * DynamoDB reads those pages need, at the same concurrency, in the same run.
+ * Web benchmark: the dashboard's pages through the local HTTP API against the raw DynamoDB
+ * reads those pages need, at the same concurrency, in the same run, with 100 stores × 1,000
+ * items:
  *
- * - `GET /stores/{store}` for a store of 1,000 items (sorted, first page rendered) vs the
- *   paged Query of that store's partition.
- * - `GET /` for 100 stores vs the paged Scan of the summaries table.
+ * - `GET /stores/{store}` (sorted, first page rendered, a sparkline per item) vs the paged
+ *   Query of that store's partition and the first page's items' history Queries;
+ * - `GET /` vs the paged Scan of the summaries table and the attention index's two Queries;
+ * - `GET /api/attention` (the 100 newest items needing attention) vs those two Queries;
+ * - `GET /search?item=` vs the Query of the item-stores index (the item is in every store).
  *
- * The dashboard only ever reads the summaries table, so the 100 stores' summaries are written
- * straight into it (one full 1,000-item store is written to the inventory table for the store
- * page); the storeSummaries function is not wired, so nothing recomputes during the runs.
+ * The data is written straight into the tables (bench/web-seed.ts); only the web function is
+ * wired, so nothing recomputes during the runs.
  * Each side is a closed loop of `concurrency` clients for `seconds` in all, measured in
  * alternating rounds with the other side, after a warm-up.
  *
@@ -18,9 +20,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ATTENTION_LIMIT, SPARKLINE_CHANGES, STORE_PAGE_SIZE } from '../functions/web/controllers/pages.ts';
 import { LOCAL_CREDENTIALS, startLocalCloud } from '../local/cloud.ts';
+import { queryItemAcrossStores } from '../shared/inventory/table.ts';
+import { queryAttention } from '../shared/stock/attention-table.ts';
+import { queryItemHistory } from '../shared/stock/history-table.ts';
 import type { BenchResult, BenchTarget } from './types.ts';
+import { itemName, seedWebBench, storeName } from './web-seed.ts';
 
 export interface BenchWebOptions {
   /** Stores on the dashboard. Default 100. */
@@ -47,7 +54,11 @@ export interface LoadResult {
 }
 
 const THROUGHPUT_RATIO_TARGET = 0.7;
-const BENCH_STORE = 'bench-store-000';
+const BENCH_STORE = storeName(0);
+const SEARCHED_ITEM = itemName(42);
+const CHANGES_PER_ITEM = 10;
+/** The local stage's lowStockThreshold (serverless.yml's default). */
+const LOW_STOCK_THRESHOLD = 5;
 
 function percentile(sorted: number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -127,29 +138,6 @@ export async function compareLoads(
   return [first as LoadResult, second as LoadResult];
 }
 
-async function batchWrite(
-  documentClient: DynamoDBDocumentClient,
-  table: string,
-  items: Record<string, unknown>[],
-): Promise<void> {
-  const chunks: Record<string, unknown>[][] = [];
-  for (let start = 0; start < items.length; start += 25) chunks.push(items.slice(start, start + 25));
-  // A few writers at once; unprocessed items are retried until none are left.
-  let next = 0;
-  const writer = async () => {
-    while (next < chunks.length) {
-      let pending = (chunks[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
-      while (pending.length > 0) {
-        const result = await documentClient.send(
-          new BatchWriteCommand({ RequestItems: { [table]: pending } }),
-        );
-        pending = (result.UnprocessedItems?.[table] ?? []) as typeof pending;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, writer));
-}
-
 export async function benchWeb(options: BenchWebOptions = {}): Promise<BenchResult> {
   const stores = options.stores ?? 100;
   const itemsPerStore = options.itemsPerStore ?? 1000;
@@ -168,31 +156,13 @@ export async function benchWeb(options: BenchWebOptions = {}): Promise<BenchResu
     }),
   );
   try {
-    log(`web: seeding ${itemsPerStore} items and ${stores} store summaries`);
-    const updatedAt = new Date().toISOString();
-    await batchWrite(
-      documentClient,
-      cloud.tables.inventory,
-      Array.from({ length: itemsPerStore }, (_, index) => ({
-        store: BENCH_STORE,
-        item: `item-${String(index).padStart(5, '0')}`,
-        count: index % 25,
-        updatedAt,
-        source: { bucket: 'bench', key: 'inventory/bench.csv', etag: '"bench"' },
-      })),
-    );
-    await batchWrite(
-      documentClient,
-      cloud.tables.storeSummaries,
-      Array.from({ length: stores }, (_, index) => ({
-        store: `bench-store-${String(index).padStart(3, '0')}`,
-        itemCount: itemsPerStore,
-        totalUnits: itemsPerStore * 12,
-        outOfStockCount: Math.floor(itemsPerStore / 25),
-        lastUpdatedAt: updatedAt,
-        computedAt: updatedAt,
-      })),
-    );
+    log(`web: seeding ${stores} stores × ${itemsPerStore} items, their summaries and attention lists`);
+    await seedWebBench(documentClient, cloud.tables, {
+      stores,
+      itemsPerStore,
+      changesPerItem: CHANGES_PER_ITEM,
+      lowStockThreshold: LOW_STOCK_THRESHOLD,
+    });
 
     const http = cloud.endpoints.endpoints.http;
     const page = (path: string) => async () => {
@@ -230,17 +200,65 @@ export async function benchWeb(options: BenchWebOptions = {}): Promise<BenchResu
         exclusiveStartKey = result.LastEvaluatedKey;
       } while (exclusiveStartKey);
     };
+    // The store page's other reads: the first page's items' recent changes, one Query each.
+    const firstPage = Array.from({ length: Math.min(STORE_PAGE_SIZE, itemsPerStore) }, (_, index) =>
+      itemName(index),
+    );
+    const rawStoreReads = async () => {
+      await Promise.all([
+        rawQuery(),
+        ...firstPage.map((item) =>
+          queryItemHistory(documentClient, cloud.tables.stockHistory, BENCH_STORE, item, {
+            limit: SPARKLINE_CHANGES,
+          }),
+        ),
+      ]);
+    };
+    const rawAttention = () =>
+      queryAttention(documentClient, cloud.tables.stockAttention, { stores: 'all', limit: ATTENTION_LIMIT });
+    const rawDashboardReads = async () => {
+      await Promise.all([rawScan(), rawAttention()]);
+    };
+    const rawSearch = async () => {
+      await queryItemAcrossStores(documentClient, cloud.tables.inventory, SEARCHED_ITEM);
+    };
 
     const load = { concurrency, seconds, warmupSeconds };
-    log('web: GET /stores/{store} vs raw Query');
-    const [storePage, storeRaw] = await compareLoads(page(`/stores/${BENCH_STORE}`), rawQuery, load);
-    log('web: GET / vs raw Scan');
-    const [dashboard, dashboardRaw] = await compareLoads(page('/'), rawScan, load);
+    log('web: GET /stores/{store} vs its raw reads (the Query and the sparklines’ Queries)');
+    const [storePage, storeRaw] = await compareLoads(page(`/stores/${BENCH_STORE}`), rawStoreReads, load);
+    log('web: GET / vs its raw reads (the Scan of the summaries and the attention Queries)');
+    const [dashboard, dashboardRaw] = await compareLoads(page('/'), rawDashboardReads, load);
+    log('web: GET /api/attention vs its raw Queries');
+    const [attention, attentionRaw] = await compareLoads(
+      page('/api/attention'),
+      async () => {
+        await queryAttention(documentClient, cloud.tables.stockAttention, { stores: 'all', limit: 100 });
+      },
+      load,
+    );
+    log('web: GET /search vs the raw Query of the item-stores index');
+    const [search, searchRaw] = await compareLoads(
+      page(`/search?item=${encodeURIComponent(SEARCHED_ITEM)}`),
+      rawSearch,
+      load,
+    );
 
     const storeRatio = storePage.requestsPerSecond / storeRaw.requestsPerSecond;
     const dashboardRatio = dashboard.requestsPerSecond / dashboardRaw.requestsPerSecond;
+    const attentionRatio = attention.requestsPerSecond / attentionRaw.requestsPerSecond;
+    const searchRatio = search.requestsPerSecond / searchRaw.requestsPerSecond;
     const metrics: Record<string, number> = {};
-    for (const [name, result] of Object.entries({ storePage, storeRaw, dashboard, dashboardRaw })) {
+    const results = {
+      storePage,
+      storeRaw,
+      dashboard,
+      dashboardRaw,
+      attention,
+      attentionRaw,
+      search,
+      searchRaw,
+    };
+    for (const [name, result] of Object.entries(results)) {
       metrics[`${name}RequestsPerSecond`] = Number(result.requestsPerSecond.toFixed(1));
       metrics[`${name}P50Ms`] = Number(result.p50Ms.toFixed(2));
       metrics[`${name}P99Ms`] = Number(result.p99Ms.toFixed(2));
@@ -248,26 +266,41 @@ export async function benchWeb(options: BenchWebOptions = {}): Promise<BenchResu
     }
     metrics.storePageThroughputRatio = Number(storeRatio.toFixed(3));
     metrics.dashboardThroughputRatio = Number(dashboardRatio.toFixed(3));
+    metrics.attentionThroughputRatio = Number(attentionRatio.toFixed(3));
+    metrics.searchThroughputRatio = Number(searchRatio.toFixed(3));
     return {
       name: 'web',
       metrics,
       targets: [
         {
-          name: `GET /stores/{store} (${itemsPerStore} items) throughput vs raw Query`,
+          name: `GET /stores/{store} (${itemsPerStore} items) throughput vs its raw reads (Query + ${firstPage.length} sparkline Queries)`,
           value: metrics.storePageThroughputRatio,
           target: `≥ ${THROUGHPUT_RATIO_TARGET}`,
           pass: storeRatio >= THROUGHPUT_RATIO_TARGET && storePage.errors === 0,
         },
         {
-          name: `GET / (${stores} stores) throughput vs raw Scan of the summaries`,
+          name: `GET / (${stores} stores, the ${ATTENTION_LIMIT} newest needing attention) throughput vs its raw reads (Scan + attention Queries)`,
           value: metrics.dashboardThroughputRatio,
           target: `≥ ${THROUGHPUT_RATIO_TARGET}`,
           pass: dashboardRatio >= THROUGHPUT_RATIO_TARGET && dashboard.errors === 0,
         },
+        {
+          name: `GET /api/attention (100 newest of ${stores} stores × ${itemsPerStore} items) throughput vs its raw Queries`,
+          value: metrics.attentionThroughputRatio,
+          target: `≥ ${THROUGHPUT_RATIO_TARGET}`,
+          pass: attentionRatio >= THROUGHPUT_RATIO_TARGET && attention.errors === 0,
+        },
+        {
+          name: `GET /search (an item in ${stores} stores) throughput vs the raw Query of the item-stores index`,
+          value: metrics.searchThroughputRatio,
+          target: `≥ ${THROUGHPUT_RATIO_TARGET}`,
+          pass: searchRatio >= THROUGHPUT_RATIO_TARGET && search.errors === 0,
+        },
       ],
       notes: [
         `${concurrency} concurrent clients, ${seconds} s measured per side in alternating rounds, after ${warmupSeconds} s of warm-up.`,
-        `Dashboard p99 ${metrics.dashboardP99Ms} ms for ${stores} stores; store page p99 ${metrics.storePageP99Ms} ms for ${itemsPerStore} items.`,
+        `Dashboard p99 ${metrics.dashboardP99Ms} ms for ${stores} stores; store page p99 ${metrics.storePageP99Ms} ms for ${itemsPerStore} items; search p99 ${metrics.searchP99Ms} ms.`,
+        `Seeded straight into the tables (no stream consumer runs during the runs): ${stores} × ${itemsPerStore} items (1 in 25 out of stock, 5 in 25 low), their summaries and attention entries, and ${CHANGES_PER_ITEM} changes for each item of the measured store.`,
         'The pages run in-process in the local cloud (like a warm Lambda container), behind its HTTP API.',
       ],
     };

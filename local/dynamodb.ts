@@ -9,6 +9,7 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { StackResources } from './resources.ts';
 import { closeServer, type LocalService, listen } from './service.ts';
@@ -294,5 +295,28 @@ export async function createTables(client: DynamoDBClient, stack: StackResources
     }
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.LatestStreamArn) stack.setAttribute(logicalId, 'StreamArn', Table.LatestStreamArn);
+    await addMissingIndexes(
+      client,
+      input,
+      new Set(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)),
+    );
+  }
+}
+
+/** A table kept in `.local/` from before an index was declared gets it (DynamoDB backfills it). */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  input: CreateTableCommandInput,
+  present: Set<unknown>,
+) {
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: input.TableName,
+        AttributeDefinitions: input.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
   }
 }

@@ -1,4 +1,9 @@
-import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_STAGE } from '../../local/cloud.ts';
@@ -20,10 +25,11 @@ import { eventually } from '../support/local-cloud.ts';
 let dynamoDb: DynamoDbStandIn;
 let documents: DynamoDBDocumentClient;
 let table: string;
+let stack: StackResources;
 
 beforeAll(async () => {
   const config = await loadServiceConfig(LOCAL_STAGE, LOCAL_REGION);
-  const stack = new StackResources(config, {
+  stack = new StackResources(config, {
     region: LOCAL_REGION,
     accountId: LOCAL_ACCOUNT_ID,
     stackName: `${config.service}-${LOCAL_STAGE}`,
@@ -118,5 +124,40 @@ describe('queryItemAcrossStores on the item-stores index', () => {
     expect(Items).toEqual([
       { store: 'Madrid', item: 'SKU-7', count: 3, updatedAt: '2025-06-02T07:00:00.000Z' },
     ]);
+  });
+
+  it('is added, with the items already there, to a table kept from before the index existed', async () => {
+    // Prepare: the table as an older version of the template made it, without the index.
+    await dynamoDb.client.send(new DeleteTableCommand({ TableName: table }));
+    await dynamoDb.client.send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [
+          { AttributeName: 'store', AttributeType: 'S' },
+          { AttributeName: 'item', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'store', KeyType: 'HASH' },
+          { AttributeName: 'item', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const stamp = importStamp(
+      { bucket: 'uploads', key: 'inventory/old.csv', etag: 'e0' },
+      '2025-06-01T07:00:00.000Z',
+    );
+    const rows = ['Oslo', 'Lyon'].map((store) =>
+      inventoryPutRequest({ store, item: 'SKU-1', count: 2 }, stamp),
+    );
+    await dynamoDb.client.send(new BatchWriteItemCommand({ RequestItems: { [table]: rows } }));
+    const before = await dynamoDb.client.send(new DescribeTableCommand({ TableName: table }));
+
+    // Act: the local cloud's start on that data.
+    await createTables(dynamoDb.client, stack);
+
+    // Assess
+    expect(before.Table?.GlobalSecondaryIndexes).toBeUndefined();
+    expect((await searchUntil('SKU-1', 2)).map((found) => found.store)).toEqual(['Lyon', 'Oslo']);
   });
 });

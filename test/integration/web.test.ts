@@ -170,7 +170,7 @@ describe('web through the local HTTP API, sign-in off', () => {
     expect(outHtml.match(/<tr class="status-out">/g)).toHaveLength(12);
     expect(outHtml).not.toContain('status-in');
     expect(page3).toContain('Page 3 of 3');
-    expect(page3).toContain('<th scope="row">item-100</th>');
+    expect(page3).toContain('<th scope="row"><a href="/stores/store-a/items/item-100">item-100</a></th>');
   });
 
   it('links an item’s thumbnail by its signed /thumbnails/ path, served from the bucket, not the function', async () => {

@@ -28,7 +28,7 @@ function sourceFiles(folder: string): string[] {
 const layers = ['functions', 'shared', 'local'] as const;
 const files = layers.flatMap((layer) => sourceFiles(layer));
 /** After the cut, 3,999; each addition since is a row in docs/architecture.md. */
-const LOCAL_LINE_BUDGET = 5758;
+const LOCAL_LINE_BUDGET = 5787;
 
 function importsOf(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest);
