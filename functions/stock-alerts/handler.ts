@@ -3,15 +3,17 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { dynamoDbClient, snsClient } from '#shared/aws/clients.ts';
+import { dynamoDbClient, dynamoDbDocumentClient, snsClient } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { createObservability } from '#shared/observability.ts';
 import { processStockAlerts } from './alerts.ts';
 import { alertsEnvironmentSchema } from './config.ts';
+import { recordStockHistory } from './history.ts';
 import { publishOnce } from './once.ts';
 import { snsPublisher } from './publisher.ts';
 
-const { OUT_OF_STOCK_TOPIC_ARN, ALERTS_PUBLISHED_TABLE } = parseEnvironment(alertsEnvironmentSchema);
+const env = parseEnvironment(alertsEnvironmentSchema);
+const { OUT_OF_STOCK_TOPIC_ARN, ALERTS_PUBLISHED_TABLE } = env;
 const { logger, metrics } = createObservability();
 
 /** Alerts SNS accepted in this invocation (a repeat found already published is not one). */
@@ -39,7 +41,7 @@ const once = publishOnce(
  * The records are left in DynamoDB's typed JSON (no event normalizer): records.ts unmarshalls
  * and validates each image itself, so that a malformed one is recognisable as poison.
  */
-async function stockAlerts(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
+async function publishAlerts(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   published = 0;
   once.registerContext(context);
   const response = await processStockAlerts(event, {
@@ -59,6 +61,33 @@ async function stockAlerts(event: DynamoDBStreamEvent, context: Context): Promis
     });
   }
   return response;
+}
+
+/**
+ * The alerts, and each item's history and attention (the dashboard's alerts feed and "needs
+ * attention"), from the same records. One function does both because Lambda reads a DynamoDB
+ * stream shard for at most two functions without throttling, and storeSummaries is the other
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html, "Concurrent reads of a shard").
+ * Both parts are idempotent per record, so a record that failed in either goes back to the
+ * stream for both: Lambda retries from the lowest failed one, and what the other part had
+ * done is done again to no effect.
+ */
+async function stockAlerts(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
+  const [alerts, history] = await Promise.all([
+    publishAlerts(event, context),
+    recordStockHistory(event.Records ?? [], {
+      documentClient: dynamoDbDocumentClient(),
+      historyTable: env.STOCK_HISTORY_TABLE,
+      attentionTable: env.STOCK_ATTENTION_TABLE,
+      lowStockThreshold: env.LOW_STOCK_THRESHOLD,
+      retentionDays: env.HISTORY_RETENTION_DAYS,
+      logger,
+    }),
+  ]);
+  const failed = new Set(
+    [...alerts.batchItemFailures, ...history.batchItemFailures].map((f) => f.itemIdentifier),
+  );
+  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
 }
 
 export const handler = middy(stockAlerts).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -11,7 +11,7 @@ import { stockStatus } from './status.ts';
 /**
  * The stock attention table, owned here: per item (key `store` + `item`, as in the Inventory
  * table), its attention status as of the newest stream record applied. Kept by the
- * stockHistory function, read by the dashboard's "needs attention" list. Nothing else in
+ * stockAlerts function (history.ts), read by the dashboard's "needs attention" list. Nothing else in
  * Stockroom spells an attribute of this table.
  *
  *   store · item · status (out | low | ok) · count · since · sequence ·

@@ -10,7 +10,7 @@ import type { StockTransition } from '#shared/stock/transitions.ts';
 
 /**
  * The stock history table, owned here: one item per stream record that changed an item's
- * count, kept by the stockHistory function and read by the dashboard (an item's chart, the
+ * count, kept by the stockAlerts function (history.ts) and read by the dashboard (an item's chart, the
  * alerts feed). Nothing else in Stockroom spells an attribute of this table.
  *
  *   itemKey (partition) · sequence (sort) · store · item · count | removed · previousCount ·

@@ -136,6 +136,12 @@ const expected: Record<string, Grants> = {
       'dynamodb:UpdateItem AlertsPublishedTable',
       'dynamodb:DeleteItem AlertsPublishedTable',
     ],
+    'DynamoDB BatchWriteItem of history items (functions/stock-alerts/history.ts, writeStockChanges)': [
+      'dynamodb:BatchWriteItem StockHistoryTable',
+    ],
+    'DynamoDB UpdateItem (conditional) of an item’s attention (applyAttentionChange)': [
+      'dynamodb:UpdateItem StockAttentionTable',
+    ],
     'the on-failure destination': ['sqs:SendMessage StreamFailuresQueue'],
   },
   StoreSummaries: {
@@ -146,17 +152,6 @@ const expected: Record<string, Grants> = {
     'DynamoDB UpdateItem of summaries, alone or in TransactWriteItems (addToStoreSummary, addToStoreSummaries)':
       ['dynamodb:UpdateItem StoreSummariesTable'],
     'DynamoDB GetItem of its applied sequence (appliedSequenceOf)': ['dynamodb:GetItem StoreSummariesTable'],
-    'the on-failure destination': ['sqs:SendMessage StreamFailuresQueue'],
-  },
-  StockHistory: {
-    ...X_RAY,
-    ...STREAM,
-    'DynamoDB BatchWriteItem of history items (writeStockChanges)': [
-      'dynamodb:BatchWriteItem StockHistoryTable',
-    ],
-    'DynamoDB UpdateItem (conditional) of an item’s attention (applyAttentionChange)': [
-      'dynamodb:UpdateItem StockAttentionTable',
-    ],
     'the on-failure destination': ['sqs:SendMessage StreamFailuresQueue'],
   },
   LargeImportPlan: {

@@ -148,6 +148,23 @@ describe('the inventory table', () => {
     expect(Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
     expect(Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
   });
+
+  // "For single-Region tables that are not global tables, you can design for up to two Lambda
+  // functions to read from the same DynamoDB Streams shard at the same time. Exceeding this
+  // limit can result in request throttling."
+  // https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+  it('has its stream read by two functions at most, the most a shard serves without throttling', () => {
+    // Act
+    const readers = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(([, mapping]) =>
+      JSON.stringify(mapping.Properties.EventSourceArn).includes('InventoryTable'),
+    );
+
+    // Assess
+    expect(readers.map(([, mapping]) => JSON.stringify(mapping.Properties.FunctionName)).sort()).toEqual([
+      expect.stringContaining('StockAlerts'),
+      expect.stringContaining('StoreSummaries'),
+    ]);
+  });
 });
 
 describe('alerts and failure queues', () => {

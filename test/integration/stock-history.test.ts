@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordStockHistory } from '../../functions/stock-history/history.ts';
+import { recordStockHistory } from '../../functions/stock-alerts/history.ts';
 import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
 import { toLambdaStreamRecord } from '../../local/stream-consumer.ts';
 import type { LocalCloud } from '../../local/types.ts';
@@ -42,7 +42,7 @@ import { type ModelAttention, type ModelChange, modelKey, modelOf } from '../sup
 // a stale batch after newer ones, with writes failing on the way. The tables are made as
 // serverless.yml declares them (the local cloud creates them from the template; each case
 // gets copies). Then the reads the dashboard makes, and one change through the local cloud's
-// own stream mapping of the stockHistory function.
+// own stream mapping of the stockAlerts function, which keeps the history.
 
 const THRESHOLD = 5;
 let cloud: LocalCloud;
@@ -52,7 +52,7 @@ const template: { history?: TableDescription; attention?: TableDescription } = {
 let copies = 0;
 
 beforeAll(async () => {
-  cloud = await startTestCloud({ functions: ['stockHistory'] });
+  cloud = await startTestCloud({ functions: ['stockAlerts'] });
   clients = clientsFor(cloud);
   streams = new DynamoDBStreamsClient({
     endpoint: cloud.endpoints.endpoints.dynamodb,
@@ -454,7 +454,7 @@ describe('the reads the dashboard makes', () => {
   });
 });
 
-describe('the stockHistory function in the local cloud', () => {
+describe('the stockAlerts function in the local cloud, keeping the history', () => {
   it('is wired to the Inventory stream by serverless.yml and keeps the history and the list', async () => {
     // Prepare
     const { inventory } = cloud.tables;

@@ -11,11 +11,11 @@ import {
   planStockHistory,
   recordStockHistory,
   type StockRecord,
-} from '../../../../functions/stock-history/history.ts';
+} from '../../../../functions/stock-alerts/history.ts';
 import type { AttentionChange } from '../../../../shared/stock/attention-table.ts';
 import type { StockChange } from '../../../../shared/stock/history-table.ts';
 import { type ModelAttention, modelKey, modelOf } from '../../../support/stock-history-model.ts';
-import { isoAt, padded, stockRecord } from './stream-records.ts';
+import { isoAt, padded, stockRecord } from './history-stream-records.ts';
 
 const LOW = 5;
 
