@@ -246,7 +246,7 @@ async function measureMemory(
   return { memory, rssGrowthsMb };
 }
 
-let cloudPorts: { s3: number; dynamodb: number; aws: number; http: number } | undefined;
+let cloudPorts: { s3: number; dynamodb: number; aws: number; http: number; smtp?: number } | undefined;
 
 /**
  * Runs `body` against a local cloud of its own, in a fresh data directory. `functions`:
@@ -277,6 +277,8 @@ export async function withCloud<T>(
     dynamodb: port(endpoints.dynamodb),
     aws: port(endpoints.sns),
     http: port(endpoints.http),
+    // The local SMTP server (mail-in) listens too, whenever the stage has a mail domain.
+    ...(endpoints.smtp ? { smtp: port(endpoints.smtp) } : {}),
   };
   try {
     return await body(cloud);
