@@ -66,9 +66,12 @@ const MAX_OUTPUT_DIMENSION = 16_383;
 const maxHeightFor = (width: number): number => Math.min(width * MAX_ASPECT_RATIO, MAX_OUTPUT_DIMENSION);
 
 /**
- * sharp's process-wide settings for a function that makes thumbnails, set once at cold start.
- * libvips' operation cache helps a process that reads the same images again; each upload is
- * new here, so the cache would only hold memory between invocations.
+ * sharp's process-wide settings for a function that makes thumbnails of uploads, set once at
+ * cold start. libvips' operation cache helps a process that reads the same images again; each
+ * upload is new here, so the cache would only hold memory between invocations. libvips'
+ * threads per image stay sharp's default (one per core): one thread per image, tried with
+ * `npm run bench -- images` (two instances on two cores), made this renderer no faster and
+ * sharp's `clone()` pipelines slower.
  */
 export function configureSharpForThumbnails(): void {
   sharp.cache(false);

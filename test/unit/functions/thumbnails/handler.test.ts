@@ -16,6 +16,7 @@ async function loadHandler() {
 describe('thumbnails handler', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
+    vi.doUnmock('@aws-lambda-powertools/tracer');
   });
 
   it('fails at cold start when thumbnails would be written to the uploads bucket', async () => {
@@ -32,6 +33,21 @@ describe('thumbnails handler', () => {
       name: ConfigurationError.name,
       message: expect.stringContaining('THUMBNAILS_BUCKET must differ from UPLOADS_BUCKET'),
     });
+  });
+
+  it("loads without Powertools' Tracer (its X-Ray SDK would hook every promise)", async () => {
+    // Prepare
+    vi.stubEnv('UPLOADS_BUCKET', 'uploads');
+    vi.stubEnv('THUMBNAILS_BUCKET', 'thumbnails');
+    vi.doMock('@aws-lambda-powertools/tracer', () => {
+      throw new Error('the thumbnails function loaded the Tracer');
+    });
+
+    // Act
+    const loading = loadHandler();
+
+    // Assess
+    await expect(loading).resolves.toHaveProperty('handler');
   });
 
   it('skips, and does not throw for, a record from another bucket', async () => {

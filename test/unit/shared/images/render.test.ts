@@ -63,6 +63,23 @@ describe('ThumbnailRenderer: output', () => {
     }
   });
 
+  it('hands each thumbnail to a listener as it is encoded, all before it resolves', async () => {
+    // Prepare
+    const photo = await noisyJpeg(1200, 800);
+    const heard: number[] = [];
+
+    // Act
+    const rendering = renderer({ widths: [100, 200, 400] }).render(photo, {}, (thumbnail) => {
+      heard.push(thumbnail.requestedWidth);
+    });
+    const result = await rendering;
+    const heardWhenResolved = [...heard];
+
+    // Assess
+    expect(heardWhenResolved.sort((a, b) => a - b)).toEqual([100, 200, 400]);
+    expect(result.thumbnails.map((t) => t.requestedWidth)).toEqual([100, 200, 400]);
+  });
+
   it('never upscales: a small image keeps its size at every width', async () => {
     // Prepare
     const small = await solid(150, 90, '#808080', 'png');

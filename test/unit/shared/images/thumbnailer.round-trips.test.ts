@@ -124,10 +124,12 @@ class PacedRenderer extends ThumbnailRenderer {
   override async render(input: Buffer, limits?: RenderLimits, onThumbnail?: ThumbnailListener) {
     const made: RenderedImage = await super.render(input, limits);
     const widest = Math.max(...baseConfig.widths);
-    for (const thumbnail of made.thumbnails.filter((t) => t.requestedWidth !== widest)) onThumbnail?.(thumbnail);
+    for (const thumbnail of made.thumbnails.filter((t) => t.requestedWidth !== widest))
+      onThumbnail?.(thumbnail);
     await this.#beforeWidest();
     if (this.#failure) throw this.#failure;
-    for (const thumbnail of made.thumbnails.filter((t) => t.requestedWidth === widest)) onThumbnail?.(thumbnail);
+    for (const thumbnail of made.thumbnails.filter((t) => t.requestedWidth === widest))
+      onThumbnail?.(thumbnail);
     return made;
   }
 }
