@@ -162,10 +162,10 @@ describe('dashboard in a browser', () => {
 
     // Act
     await page.goto(cloud.endpoints.endpoints.http);
-    const storeRow = page.locator('tbody tr', { has: page.getByRole('link', { name: STORE }) });
+    const storeRow = page.locator('table.stores tbody tr', { has: page.getByRole('link', { name: STORE }) });
     const dashboardCells = await storeRow.locator('td').allInnerTexts();
     const thumbnailResponse = page.waitForResponse((response) => response.url().includes('/thumbnails/'));
-    await page.getByRole('link', { name: STORE }).click();
+    await page.locator('table.stores').getByRole('link', { name: STORE }).click();
     await page.waitForURL(`**/stores/${STORE}`);
     const thumbnail = await thumbnailResponse;
     const gizmo = page.locator('tr', { has: page.getByRole('rowheader', { name: 'gizmo' }) });
@@ -235,7 +235,7 @@ describe('dashboard in a browser', () => {
     const cells = await poll('the dashboard to show the new counts', async () => {
       await page.goto(cloud.endpoints.endpoints.http);
       const shown = await page
-        .locator('tbody tr', { has: page.getByRole('link', { name: STORE }) })
+        .locator('table.stores tbody tr', { has: page.getByRole('link', { name: STORE }) })
         .locator('td')
         .allInnerTexts();
       return shown[0] === '4' ? shown : undefined;

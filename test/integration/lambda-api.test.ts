@@ -202,8 +202,10 @@ describe('aws lambda invoke', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-amz-function-error')).toBe('Unhandled');
     const failure = (await response.json()) as { errorType: string; errorMessage: string; trace: string[] };
-    expect(failure).toMatchObject({ errorType: 'TypeError', errorMessage: 'event.Records is not iterable' });
-    expect(failure.trace[0]).toBe('TypeError: event.Records is not iterable');
+    // The alerts and the history both read the records; whichever fails first is reported.
+    expect(failure.errorType).toBe('TypeError');
+    expect(failure.errorMessage).toMatch(/^[\w.]+ is not iterable$/);
+    expect(failure.trace[0]).toBe(`TypeError: ${failure.errorMessage}`);
     const invocation = cloud.invocations('stockAlerts').at(-1);
     expect(response.headers.get('x-amzn-requestid')).toBe(invocation?.requestId);
     expect(decodeLog(response.headers.get('x-amz-log-result'))).toContain(

@@ -74,6 +74,8 @@ describe('the local cloud', () => {
       'stockroom-local-alerts-published',
       'stockroom-local-inventory',
       'stockroom-local-mail-replies',
+      'stockroom-local-stock-attention',
+      'stockroom-local-stock-history',
       'stockroom-local-store-summaries',
     ]);
     expect(topics.Topics?.map((topic) => topic.TopicArn)).toContain(cloud.endpoints.topics.outOfStock);
