@@ -5,6 +5,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { paddedSequence } from '#shared/inventory/store-summaries-table.ts';
+import { inPool } from '#shared/pool.ts';
 import {
   type AttentionChange,
   type AttentionStatus,
@@ -217,18 +218,6 @@ export function planStockHistory(
     if (change) attention.push({ change, sequenceNumbers: records.map((record) => record.sequenceNumber) });
   }
   return { history: historyChangesOf(changes), attention };
-}
-
-async function inPool<T>(values: readonly T[], concurrency: number, work: (value: T) => Promise<void>) {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < values.length) {
-      const value = values[next] as T;
-      next += 1;
-      await work(value);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, values.length) }, worker));
 }
 
 /**

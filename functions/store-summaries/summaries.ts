@@ -14,6 +14,7 @@ import {
   type SequencedChange,
 } from '#shared/inventory/store-summaries-table.ts';
 import { type InventoryItem, inventoryItemFrom } from '#shared/inventory/table.ts';
+import { inPool } from '#shared/pool.ts';
 
 export type SummaryLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -121,18 +122,6 @@ async function applyStoreWrites(store: string, writes: ItemWrite[], dependencies
   }
   if (pending.length === 0) return { store, applied: 0, duplicates: writes.length };
   throw new Error('the summary kept changing while this batch was applied');
-}
-
-async function inPool<T>(values: T[], concurrency: number, work: (value: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < values.length) {
-      const value = values[next] as T;
-      next += 1;
-      await work(value);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, values.length) }, worker));
 }
 
 /**
