@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { type BigIntStats, createReadStream, createWriteStream } from 'node:fs';
 import {
   type FileHandle,
   mkdir,
@@ -32,9 +32,11 @@ import { ObjectContent, ReadBuffers } from './s3-object-content.ts';
  * MD5 and size (LOCAL_FIELD) and is renamed first, the data last:
  * - the data's rename is the commit: until then a reader sees the old version, or no object;
  * - a reader takes the body, its size and its date from one open file, so a body is always
- *   one whole version; the metadata is read beside it, and a read that a commit of the same
- *   key (or, rarely, of another key in its stripe) overlapped is done again, so the ETag and
- *   Content-Type are that version's;
+ *   one whole version; the metadata names the data file it was written with (its device and
+ *   inode, which a rename keeps), and a read whose metadata names another file (a commit of
+ *   the key came between the two) is done again, so the ETag and Content-Type are always
+ *   that body's. A read that cannot get a matching pair is answered 503 SlowDown, never
+ *   with a mismatched one;
  * - a crash between the two renames leaves new metadata naming a staged data file that is
  *   still there: `repairAfterCrash` finishes the write at the next start.
  * This holds when the process dies; after a power cut the file system may lose more.
@@ -49,6 +51,8 @@ const STAGED = /^[0-9a-f]{16}\.staged(\.json)?$/;
 interface LocalField {
   md5: string;
   size: number;
+  /** The data file this metadata was written with: `<device>:<inode>`. */
+  file?: string;
   /** The staged data file's name while the write is being committed. */
   staged?: string;
 }
@@ -80,52 +84,40 @@ export function assertKeyFits(key: string): void {
 }
 
 /**
- * Keys are spread over stripes by a hash of their data file's path. A stripe commits one
- * write at a time (so that two writes of a key cannot cross their renames) and counts its
- * commits: a read during which the count moved, or that began during a commit, is done again.
+ * Writes of a key commit one at a time (so that two writes cannot cross their renames): keys
+ * are spread over stripes by a hash of their data file's path, and a stripe queues its commits.
  */
-class Stripe {
-  commits = 0;
-  committing = false;
-  queue = Promise.resolve();
-}
-const stripes = Array.from({ length: 64 }, () => new Stripe());
+type Stripe = { queue: Promise<void> };
+const stripes = Array.from({ length: 64 }, (): Stripe => ({ queue: Promise.resolve() }));
 const stripeOf = (path: string) =>
   stripes[createHash('md5').update(path).digest().readUInt8(0) % 64] as Stripe;
-const READ_ATTEMPTS = 10;
+const READ_ATTEMPTS = 100;
 
 function commit(path: string, renames: () => Promise<void>): Promise<void> {
   const stripe = stripeOf(path);
-  const done = stripe.queue.then(async () => {
-    stripe.committing = true;
-    stripe.commits += 1;
-    try {
-      await renames();
-    } finally {
-      stripe.committing = false;
-    }
-  });
+  const done = stripe.queue.then(renames);
   stripe.queue = done.catch(() => undefined);
   return done;
 }
 
-/** `read`, done again (after `discard`) while commits overlap it; after 10 tries, the last read is kept. */
+/** A file's identity, kept by a rename: its device and inode. */
+const fileIdentity = (stats: BigIntStats): string => `${stats.dev}:${stats.ino}`;
+
+/** `read`, done again (after `discard` and the key's commits) while mismatched; then 503 SlowDown. */
 async function readConsistently<T>(
   path: string,
-  read: () => Promise<T>,
+  read: () => Promise<{ value: T; matched: boolean }>,
   discard: (value: T) => Promise<void>,
-) {
-  const stripe = stripeOf(path);
-  for (let attempt = 1; ; attempt += 1) {
-    const [before, quiet] = [stripe.commits, !stripe.committing];
-    const value = await read();
-    if ((quiet && !stripe.committing && stripe.commits === before) || attempt === READ_ATTEMPTS) return value;
-    await discard(value);
-    await sleep(attempt);
+): Promise<T> {
+  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt += 1) {
+    const { value, matched } = await read();
+    if (matched) return value;
+    await Promise.all([discard(value), stripeOf(path).queue, attempt > 10 && sleep(attempt - 10)]);
   }
+  throw new S3Error('SlowDown', 'Please reduce your request rate.', { Reason: 'key written continually' });
 }
 
-/** Writes a body to a staged file; its size and MD5. */
+/** Writes a body to a staged file; its size, MD5 and identity. */
 async function stage(path: string, content: Readable | Buffer): Promise<LocalField> {
   const hash = createHash('md5');
   let size = 0;
@@ -140,7 +132,7 @@ async function stage(path: string, content: Readable | Buffer): Promise<LocalFie
     },
     createWriteStream(path, { flags: 'wx' }),
   );
-  return { md5: hash.digest('hex'), size };
+  return { md5: hash.digest('hex'), size, file: fileIdentity(await stat(path, { bigint: true })) };
 }
 
 /** Puts metadata in place through a staged file, then the staged data (if any): see above. */
@@ -172,33 +164,37 @@ type OpenedObject = { file: FileHandle; metadata: Metadata };
 /** An object's data file, open, and its metadata as s3rver gives it (null when there is no such object). */
 function openObject(store: FilesystemStore, bucket: string, key: string): Promise<OpenedObject | null> {
   const data = store.getResourcePath(bucket, key, 'object');
-  const read = async (): Promise<OpenedObject | null> => {
+  const read = async (): Promise<{ value: OpenedObject | null; matched: boolean }> => {
     const file = await open(data).catch((error) => (missing(error) ? null : Promise.reject(error)));
-    if (!file) return null;
+    if (!file) return { value: null, matched: true };
     try {
       const [stats, text] = await Promise.all([
-        file.stat(),
+        file.stat({ bigint: true }),
         readFile(store.getResourcePath(bucket, key, 'metadata.json'), 'utf8'),
       ]);
-      return { file, metadata: metadataOf(JSON.parse(text), stats) };
+      const stored = JSON.parse(text);
+      const written = (stored[LOCAL_FIELD] as LocalField | undefined)?.file;
+      // Metadata from before identities were kept has none (a start adds it: repairObject).
+      const matched = written === undefined || written === fileIdentity(stats);
+      return { value: { file, metadata: metadataOf(stored, stats) }, matched };
     } catch (error) {
       await file.close();
       // Deleted between the two (s3rver removes both files at once).
-      if (missing(error)) return null;
+      if (missing(error)) return { value: null, matched: true };
       throw error;
     }
   };
   return readConsistently(data, read, async (opened) => opened?.file.close());
 }
 
-function metadataOf(stored: Record<string, unknown>, stats: Stats): Metadata {
+function metadataOf(stored: Record<string, unknown>, stats: BigIntStats): Metadata {
   const { [LOCAL_FIELD]: local, ...fields } = stored;
   const md5 = (local as LocalField | undefined)?.md5;
   return {
     ...(fields as Metadata),
     ...(md5 && { etag: JSON.stringify(md5) }),
     'last-modified': stats.mtime.toUTCString(),
-    'content-length': stats.size,
+    'content-length': Number(stats.size),
   };
 }
 
@@ -343,24 +339,27 @@ async function repairObject(scan: Scan, base: string, resources: Set<string>): P
   const paths = { data: `${base}._S3rver_object`, metadata: `${base}._S3rver_metadata.json` };
   const stored = resources.has('metadata.json') ? await readStored(paths.metadata) : undefined;
   const local = stored?.[LOCAL_FIELD] as Partial<LocalField> | undefined;
-  if (local?.staged && scan.staged.delete(local.staged)) {
-    await rename(join(scan.root, local.staged), paths.data);
+  const finished = Boolean(local?.staged && scan.staged.delete(local.staged));
+  if (finished) {
+    await rename(join(scan.root, local?.staged as string), paths.data);
     scan.repaired += 1;
-    return;
-  }
-  if (!resources.has('object')) {
+  } else if (!resources.has('object')) {
     for (const resource of resources) await setAside(scan, `${base}._S3rver_${resource}`);
     scan.setAside += 1;
     return;
   }
-  const { size } = await stat(paths.data);
-  if (typeof local?.md5 === 'string' && local.size === size) return;
-  const written = stored !== undefined && local === undefined;
-  if (!stored && resources.has('metadata.json')) await setAside(scan, paths.metadata);
+  const stats = await stat(paths.data, { bigint: true });
+  const [size, file] = [Number(stats.size), fileIdentity(stats)];
+  const sound = typeof local?.md5 === 'string' && local.size === size;
+  if (sound && local?.file === file) return;
   const { [LOCAL_FIELD]: _, ...fields } = stored ?? {};
-  await commitObject(scan.root, paths, { ...fields, [LOCAL_FIELD]: { md5: await md5Of(paths.data), size } });
+  // Sound but without the data file's identity (kept since a later version): not counted.
+  const md5 = sound ? local?.md5 : await md5Of(paths.data);
+  const written = sound || (stored !== undefined && local === undefined);
+  if (!stored && resources.has('metadata.json')) await setAside(scan, paths.metadata);
+  await commitObject(scan.root, paths, { ...fields, [LOCAL_FIELD]: { md5, size, file } });
   await rm(`${base}._S3rver_object.md5`, { force: true });
-  if (!written) scan.repaired += 1;
+  if (!written && !finished) scan.repaired += 1;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -297,5 +297,11 @@ describe('local S3 after a crash', () => {
     expect(response.ContentType).toBe('text/new');
     expect(response.ETag).toBe(`"${md5(body)}"`);
     expect(log).toEqual(['s3: repaired 1 and set aside 0 damaged object(s) left by a crash']);
+    // The metadata now names its data file, which is what a read checks the pair by.
+    const data = await stat(join(directory, BUCKET, `${key}._S3rver_object`), { bigint: true });
+    const repaired = JSON.parse(
+      await readFile(join(directory, BUCKET, `${key}._S3rver_metadata.json`), 'utf8'),
+    );
+    expect(repaired[LOCAL_FIELD].file).toBe(`${data.dev}:${data.ino}`);
   });
 });
