@@ -6,15 +6,15 @@ import { s3Client } from '#shared/aws/clients.ts';
 import { parseEnvironment } from '#shared/env.ts';
 import { thumbnailConfigFrom, thumbnailEnvironmentSchema } from '#shared/images/config.ts';
 import { configureSharpForThumbnails } from '#shared/images/render.ts';
-import { powertoolsThumbnailMetrics, thumbnailObservability } from '#shared/images/telemetry.ts';
+import { powertoolsThumbnailMetrics } from '#shared/images/telemetry.ts';
 import { ImageThumbnailer } from '#shared/images/thumbnailer.ts';
+import { createObservability } from '#shared/observability.ts';
 import { type EventSummary, handleS3Event, type S3EventFlow } from './s3-events.ts';
 
 // At cold start: a bad configuration (including one that would make the function read its
 // own output) fails here, before any event is touched.
 const config = thumbnailConfigFrom(parseEnvironment(thumbnailEnvironmentSchema));
-// Logger and Metrics, no Tracer: see thumbnailObservability.
-const { logger, metrics } = thumbnailObservability();
+const { logger, metrics } = createObservability();
 configureSharpForThumbnails();
 
 const thumbnailMetrics = powertoolsThumbnailMetrics(metrics);

@@ -1,6 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RejectionReason } from './errors.ts';
 
 /** What the thumbnailer logs through: Powertools' Logger in Lambda, a fake in tests. */
@@ -59,34 +58,5 @@ export function powertoolsThumbnailMetrics(metrics: Metrics): ThumbnailMetrics {
     thumbnailsRemoved(count) {
       metrics.addMetric('ThumbnailsRemoved', MetricUnit.Count, count);
     },
-  };
-}
-
-/**
- * The Logger and Metrics of a function that makes thumbnails, WITHOUT Powertools' Tracer
- * (shared/observability.ts makes all three). Loading the Tracer loads the X-Ray SDK, whose
- * context tracking (cls-hooked: an async hook with a destroy callback) then runs for every
- * promise the process makes: ~1,800 per photo here, most in the AWS SDK's middleware and the
- * source body's stream, each about ten times dearer (300,000 awaits: 33 ms without it,
- * 300 ms with it). These functions record no X-Ray subsegments, so it bought nothing; Lambda
- * still traces the invocation itself (provider.tracing.lambda).
- */
-export function thumbnailObservability(): { logger: Logger; metrics: Metrics } {
-  const logger = new Logger();
-  return { logger, metrics: new Metrics({ logger: quietMetricsLogger(logger) }) };
-}
-
-/**
- * Metrics' own warnings through the function's logger, as shared/observability.ts does: the
- * warning that an invocation counted nothing ("No application metrics to publish") is a
- * debug line.
- */
-function quietMetricsLogger(logger: Logger) {
-  return {
-    debug: (message: string) => logger.debug(message),
-    info: (message: string) => logger.info(message),
-    error: (message: string) => logger.error(message),
-    warn: (message: string) =>
-      message.startsWith('No application metrics to publish') ? logger.debug(message) : logger.warn(message),
   };
 }

@@ -14,9 +14,10 @@ import { freePorts, type NpmStart, npmStart } from '../support/npm-start.ts';
 // Lambda retries an invocation whose host died, so nothing uploaded is lost.
 
 const IMAGES = 30;
-// 100,000 rows: DynamoDB Local on disk writes about 900 rows/s, and the import runs twice.
+// 40,000 rows: DynamoDB Local on disk writes 500 to 900 rows/s, so the kill, after about
+// 3,000 rows, comes well before the end; after the restart the whole file is imported again.
 const STORES = 10;
-const ITEMS = 10_000;
+const ITEMS = 4_000;
 let dataDir: string | undefined;
 let running: NpmStart | undefined;
 
@@ -85,7 +86,7 @@ describe('the local cloud killed mid-way', () => {
     // Act: killed while the import is part-way through.
     await eventually(
       async () =>
-        (await storeCounts(documents, endpoints.tables.inventory, 'crash-9')).size > 1000 ? true : undefined,
+        (await storeCounts(documents, endpoints.tables.inventory, 'crash-9')).size > 300 ? true : undefined,
       {
         timeoutMs: 120_000,
         what: 'the import to be under way',

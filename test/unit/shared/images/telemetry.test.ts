@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import { powertoolsThumbnailMetrics, thumbnailObservability } from '../../../../shared/images/telemetry.ts';
+import { powertoolsThumbnailMetrics } from '../../../../shared/images/telemetry.ts';
 
 function spiedMetrics() {
   const metrics = new Metrics({ namespace: 'Test', serviceName: 'thumbnails' });
@@ -38,24 +38,5 @@ describe('powertoolsThumbnailMetrics', () => {
       ['ImageProcessed', MetricUnit.Count, 1],
       ['ThumbnailsWritten', MetricUnit.Count, 2],
     ]);
-  });
-});
-
-describe('thumbnailObservability', () => {
-  it('logs an invocation that counted nothing at debug level, not as a warning', () => {
-    // Prepare
-    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Test');
-    vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'thumbnails');
-    const { logger, metrics } = thumbnailObservability();
-    vi.unstubAllEnvs();
-    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => undefined);
-    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
-
-    // Act
-    metrics.publishStoredMetrics();
-
-    // Assess
-    expect(debug).toHaveBeenCalledWith(expect.stringContaining('No application metrics to publish'));
-    expect(warn).not.toHaveBeenCalled();
   });
 });
