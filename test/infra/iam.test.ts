@@ -216,6 +216,7 @@ const expected: Record<string, Grants> = {
     ],
     // SendEmail is authorised on the sending identity: https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html
     'SESv2 SendEmail from the domain’s identity': [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholders, not JavaScript's.
       'ses:SendEmail {"Fn::Sub":"arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/"}',
     ],
     'the on-failure destination': ['sqs:SendMessage ImportFailuresQueue'],

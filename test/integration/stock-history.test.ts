@@ -1,29 +1,22 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
   CreateTableCommand,
-  DeleteItemCommand,
   DescribeTableCommand,
   ListTablesCommand,
   PutItemCommand,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   paginateScan,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordStockHistory } from '../../functions/stock-alerts/history.ts';
 import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
-import { toLambdaStreamRecord } from '../../local/stream-consumer.ts';
 import type { LocalCloud } from '../../local/types.ts';
 import { type AttentionItem, queryAttention } from '../../shared/stock/attention-table.ts';
 import {
@@ -35,6 +28,12 @@ import {
 } from '../../shared/stock/history-table.ts';
 import { clientsFor, eventually, startTestCloud, type TestClients } from '../support/local-cloud.ts';
 import { type ModelAttention, type ModelChange, modelKey, modelOf } from '../support/stock-history-model.ts';
+import {
+  applyInventoryWrites,
+  createStreamedInventoryTable,
+  deliver,
+  streamRecords,
+} from '../support/stream-records.ts';
 
 // The stock history and the attention list, kept from DynamoDB Local's real stream records of
 // real writes, must come out as a plain model of those records says, however Lambda delivers
@@ -112,48 +111,10 @@ type Write = [store: string, item: string, count: number | null];
 async function recordsOfWrites(writes: Write[]): Promise<DynamoDBRecord[]> {
   copies += 1;
   const table = `history-inventory-${copies}`;
-  const { TableDescription: created } = await clients.dynamoDb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'store', AttributeType: 'S' },
-        { AttributeName: 'item', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'store', KeyType: 'HASH' },
-        { AttributeName: 'item', KeyType: 'RANGE' },
-      ],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-    }),
-  );
-  for (const [store, item, count] of writes) {
-    const Key = { store: { S: store }, item: { S: item } };
-    if (count === null) await clients.dynamoDb.send(new DeleteItemCommand({ TableName: table, Key }));
-    else
-      await clients.dynamoDb.send(
-        new PutItemCommand({ TableName: table, Item: { ...Key, count: { N: String(count) } } }),
-      );
-  }
-  const streamArn = created?.LatestStreamArn as string;
-  const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-  const records: DynamoDBRecord[] = [];
-  for (const shard of StreamDescription?.Shards ?? []) {
-    let { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shard.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    while (ShardIterator) {
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator }));
-      const found = page.Records ?? [];
-      records.push(...found.map((record) => toLambdaStreamRecord(record, streamArn, cloud.endpoints.region)));
-      if (found.length === 0) break;
-      ShardIterator = page.NextShardIterator;
-    }
-  }
+  const streamArn = await createStreamedInventoryTable(clients.dynamoDb, table);
+  const asWrites = writes.map(([store, item, count]) => ({ store, item, count }));
+  await applyInventoryWrites(clients.dynamoDb, table, asWrites);
+  const records = await streamRecords(streams, streamArn, cloud.endpoints.region);
   // DynamoDB Local stamps records to the second, and these writes take less than one: each
   // record is moved back by a second per later record, so that every change has its own
   // time and `since` tells which record it came from. Nothing else of the records changes.
@@ -231,24 +192,6 @@ function flakyClient(fails: () => boolean): DynamoDBDocumentClient {
       };
     },
   });
-}
-
-/** As Lambda's mapping with ReportBatchItemFailures: batch after batch; after a failure, again from it. */
-async function deliver(
-  records: DynamoDBRecord[],
-  size: number,
-  invoke: (batch: DynamoDBRecord[]) => Promise<DynamoDBBatchResponse>,
-) {
-  let position = 0;
-  for (let invocations = 0; position < records.length; invocations += 1) {
-    if (invocations > 100 + 10 * records.length) throw new Error('the delivery never finished');
-    const batch = records.slice(position, position + size);
-    const { batchItemFailures } = await invoke(batch);
-    const failedAt = batch.findIndex((record) =>
-      batchItemFailures.some((failure) => failure.itemIdentifier === record.dynamodb?.SequenceNumber),
-    );
-    position += failedAt === -1 ? batch.length : failedAt;
-  }
 }
 
 /** Out → back (low) → out → back → low → low → removed; low → ok; low → out → out again → back; noise. */

@@ -1,28 +1,30 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { CreateTableCommand, DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-} from '@aws-sdk/client-dynamodb-streams';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshStoreSummaries } from '../../functions/store-summaries/summaries.ts';
 import { LOCAL_CREDENTIALS } from '../../local/cloud.ts';
 import { type DynamoDbStandIn, startDynamoDb } from '../../local/dynamodb.ts';
 import type { LocalFunction } from '../../local/lambda-runtime.ts';
-import { CheckpointStore, StreamConsumer, toLambdaStreamRecord } from '../../local/stream-consumer.ts';
+import { CheckpointStore, StreamConsumer } from '../../local/stream-consumer.ts';
 import { listStoreSummaries, summariseStore } from '../../shared/inventory/store-summaries-table.ts';
 import { queryStoreItems } from '../../shared/inventory/table.ts';
 import { eventually } from '../support/local-cloud.ts';
+import {
+  applyInventoryWrites,
+  createStreamedInventoryTable,
+  deliver,
+  type InventoryWrite,
+  streamRecords,
+} from '../support/stream-records.ts';
 
 // Summaries kept by adding each stream record's change must come out equal to a recount of
 // the table however Lambda delivers the records: again after a partial failure, in halves
@@ -62,21 +64,7 @@ async function createTables(): Promise<Fixture> {
   tables += 1;
   const inventory = `summaries-inventory-${tables}`;
   const summaries = `summaries-${tables}`;
-  const { TableDescription } = await dynamoDb.client.send(
-    new CreateTableCommand({
-      TableName: inventory,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'store', AttributeType: 'S' },
-        { AttributeName: 'item', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'store', KeyType: 'HASH' },
-        { AttributeName: 'item', KeyType: 'RANGE' },
-      ],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-    }),
-  );
+  const streamArn = await createStreamedInventoryTable(dynamoDb.client, inventory);
   await dynamoDb.client.send(
     new CreateTableCommand({
       TableName: summaries,
@@ -85,44 +73,12 @@ async function createTables(): Promise<Fixture> {
       KeySchema: [{ AttributeName: 'store', KeyType: 'HASH' }],
     }),
   );
-  return { inventory, summaries, streamArn: TableDescription?.LatestStreamArn as string };
+  return { inventory, summaries, streamArn };
 }
 
-type Write = { store: string; item: string; count: number | null };
-
-/** Writes to the inventory table: a count is a put, null a delete. */
-async function applyWrites(table: string, writes: Write[]): Promise<void> {
-  for (const { store, item, count } of writes) {
-    const Key = { store: { S: store }, item: { S: item } };
-    if (count === null) await dynamoDb.client.send(new DeleteItemCommand({ TableName: table, Key }));
-    else {
-      const Item = { ...Key, count: { N: String(count) }, updatedAt: { S: new Date().toISOString() } };
-      await dynamoDb.client.send(new PutItemCommand({ TableName: table, Item }));
-    }
-  }
-}
-
-/** Every record of the table's stream so far, as Lambda would deliver them. */
-async function streamRecords(streamArn: string): Promise<DynamoDBRecord[]> {
-  const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-  const records: DynamoDBRecord[] = [];
-  for (const shard of StreamDescription?.Shards ?? []) {
-    let { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: streamArn,
-        ShardId: shard.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    while (ShardIterator) {
-      const page = await streams.send(new GetRecordsCommand({ ShardIterator }));
-      records.push(...(page.Records ?? []).map((record) => toLambdaStreamRecord(record, streamArn, REGION)));
-      if ((page.Records ?? []).length === 0) break;
-      ShardIterator = page.NextShardIterator;
-    }
-  }
-  return records;
-}
+type Write = InventoryWrite;
+const applyWrites = (table: string, writes: Write[]) => applyInventoryWrites(dynamoDb.client, table, writes);
+const recordsOf = (streamArn: string) => streamRecords(streams, streamArn, REGION);
 
 /** What the summaries table says, against a recount of the inventory, per store. */
 async function summariesAndRecount(fixture: Fixture, stores: string[]) {
@@ -179,27 +135,6 @@ const handle = (fixture: Fixture, records: DynamoDBRecord[], client = documentCl
     logger: silent,
   });
 
-/**
- * Delivers records as Lambda's stream mapping does with ReportBatchItemFailures: batch after
- * batch; after a failure, again from the lowest failed sequence number.
- */
-async function deliver(
-  records: DynamoDBRecord[],
-  batchSize: number,
-  invoke: (batch: DynamoDBRecord[]) => Promise<DynamoDBBatchResponse>,
-) {
-  let position = 0;
-  for (let invocations = 0; position < records.length; invocations += 1) {
-    if (invocations > 100 + 10 * records.length) throw new Error('the delivery never finished');
-    const batch = records.slice(position, position + batchSize);
-    const { batchItemFailures } = await invoke(batch);
-    const failedAt = batch.findIndex((record) =>
-      batchItemFailures.some((failure) => failure.itemIdentifier === record.dynamodb?.SequenceNumber),
-    );
-    position += failedAt === -1 ? batch.length : failedAt;
-  }
-}
-
 const STORES = ['Berlin', 'Lyon', 'Porto'];
 const writeArbitrary = fc.record({
   store: fc.constantFrom(...STORES),
@@ -218,7 +153,7 @@ describe('store summaries from the real stream', () => {
         writes.push({ store: STORES[i % 3] as string, item: `item-${(i + 1) % 7}`, count: null });
     }
     await applyWrites(fixture.inventory, writes);
-    const records = await streamRecords(fixture.streamArn);
+    const records = await recordsOf(fixture.streamArn);
     const batches = Array.from({ length: Math.ceil(records.length / 8) }, (_, i) =>
       records.slice(i * 8, i * 8 + 8),
     );
@@ -250,7 +185,7 @@ describe('store summaries from the real stream', () => {
           // Prepare
           const fixture = await createTables();
           await applyWrites(fixture.inventory, writes);
-          const records = await streamRecords(fixture.streamArn);
+          const records = await recordsOf(fixture.streamArn);
           let call = 0;
           const client = flakyClient(() => failurePlan[call++ % failurePlan.length] === true && call <= 40);
 
@@ -313,7 +248,7 @@ describe('store summaries from the real stream', () => {
       );
 
       // Assess
-      const records = await streamRecords(fixture.streamArn);
+      const records = await recordsOf(fixture.streamArn);
       await eventually(async () => {
         // Caught up: each store's summary has applied the store's newest record…
         for (const store of STORES) {
