@@ -1,3 +1,4 @@
+import asyncHooks from 'node:async_hooks';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createObservability } from '../../../shared/observability.ts';
@@ -43,5 +44,18 @@ describe('observability', () => {
     // Assess
     expect(written).toHaveLength(1);
     expect(JSON.parse(written[0] as string)).toMatchObject({ AlertsPublished: 3 });
+  });
+
+  it('installs no async hook (the X-Ray SDK, loaded by a Tracer, would hook every promise)', async () => {
+    // Prepare
+    const createHook = vi.spyOn(asyncHooks, 'createHook');
+    vi.resetModules();
+
+    // Act
+    const { createObservability: fresh } = await import('../../../shared/observability.ts');
+    fresh();
+
+    // Assess
+    expect(createHook).not.toHaveBeenCalled();
   });
 });
