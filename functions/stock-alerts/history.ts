@@ -123,14 +123,21 @@ export function countChangesOf(records: DynamoDBRecord[], logger?: HistoryLogger
   );
 }
 
-/** The history item of each change (the alerts' own rule says which are transitions). */
+/**
+ * The history item of each change (the alerts' own rule says which are transitions). An
+ * item's first count (an INSERT) is kept only when it is a transition, a new item at 0: the
+ * item's next change carries it as `previousCount`, and the inventory item holds it until
+ * then. So an import of new items writes one history item per zero, not one per row.
+ */
 export function historyChangesOf(changes: StockRecord[]): { change: StockChange; sequenceNumber: string }[] {
-  return changes.map((record) => {
+  return changes.flatMap((record) => {
     const { store, item, sequence, changedAt, before, after } = record;
     const transition = classifyStockTransition(
       before === undefined ? undefined : { count: before },
       after === undefined ? undefined : { count: after },
     );
+    const firstCount = before === undefined && after !== undefined;
+    if (firstCount && transition === undefined) return [];
     return {
       sequenceNumber: record.sequenceNumber,
       change: {

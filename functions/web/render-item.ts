@@ -52,7 +52,7 @@ export function renderItemPage(view: ItemPageView, chrome: PageChrome): string {
   // Two drawings of one chart, for wide and for narrow screens (the CSS shows one): an SVG
   // scales as a whole, so a wide one on a phone would shrink its text below reading size.
   const chartOf = (width: number, idPrefix: string) =>
-    renderCountChart(countPointsOf(view.history), {
+    renderCountChart(countPointsOf(view.history, view.current), {
       title: `Count of ${view.item} at store ${view.store}`,
       lowStockThreshold: view.lowStockThreshold,
       now: view.now,

@@ -38,11 +38,31 @@ export function countWithStatus(count: number, lowStockThreshold: number): SafeH
  * The chart's points, from an item's changes (any order), oldest first by stream sequence:
  * changes often share a timestamp (stream records carry whole seconds on AWS, whole minutes
  * on DynamoDB Local), and the chart's sort by time keeps this order among equal times.
+ *
+ * An item's first count is not kept as a change unless it is 0 (functions/stock-alerts/
+ * history.ts): a change whose `previousCount` no point gave yet — the oldest one read, or the
+ * first after a removal — is led by that count, at the change's time. An item with no change
+ * is drawn from `current`, its count since its last import.
  */
-export function countPointsOf(changes: readonly StockChange[]): CountPoint[] {
-  return [...changes]
-    .sort((a, b) => (a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0))
-    .map((change) => ({ at: change.changedAt, count: change.count }));
+export function countPointsOf(
+  changes: readonly StockChange[],
+  current?: { count: number; updatedAt?: string },
+): CountPoint[] {
+  const oldestFirst = [...changes].sort((a, b) =>
+    a.sequence < b.sequence ? -1 : a.sequence > b.sequence ? 1 : 0,
+  );
+  if (oldestFirst.length === 0) {
+    return current?.updatedAt === undefined ? [] : [{ at: current.updatedAt, count: current.count }];
+  }
+  const points: CountPoint[] = [];
+  for (const change of oldestFirst) {
+    const { previousCount } = change;
+    if (previousCount !== undefined && points.at(-1)?.count !== previousCount) {
+      points.push({ at: change.changedAt, count: previousCount });
+    }
+    points.push({ at: change.changedAt, count: change.count });
+  }
+  return points;
 }
 
 /** The history table's rows, from an item's changes: newest first by stream sequence (see countPointsOf). */

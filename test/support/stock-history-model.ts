@@ -63,15 +63,17 @@ export function modelOf(
     const after = record.eventName === 'REMOVE' ? undefined : countOf(dynamodb.NewImage);
     if (record.eventName === 'MODIFY' && before === after) continue;
     const transition = transitionOf(before, after);
-    history.set(`${modelKey(store, item)}#${sequence}`, {
-      store,
-      item,
-      sequence,
-      changedAt,
-      ...(after === undefined ? {} : { count: after }),
-      ...(before === undefined ? {} : { previousCount: before }),
-      ...(transition ? { transition } : {}),
-    });
+    // A first count is history only when it is a transition (a new item at 0).
+    if (record.eventName !== 'INSERT' || transition)
+      history.set(`${modelKey(store, item)}#${sequence}`, {
+        store,
+        item,
+        sequence,
+        changedAt,
+        ...(after === undefined ? {} : { count: after }),
+        ...(before === undefined ? {} : { previousCount: before }),
+        ...(transition ? { transition } : {}),
+      });
     const key = modelKey(store, item);
     const state = attention.get(key);
     const status = statusOf(after, threshold);

@@ -1,3 +1,4 @@
+import type { InventoryItem } from '#shared/inventory/table.ts';
 import {
   type Access,
   accessOf,
@@ -110,13 +111,16 @@ export function createPageControllers(
   };
 
   /** Each item's recent changes as a sparkline, for the items of one page. */
-  const sparklinesOf = async (store: string, items: readonly string[]) => {
+  const sparklinesOf = async (store: string, items: readonly InventoryItem[]) => {
     const at = now();
     const histories = await Promise.all(
-      items.map((item) => reads.itemHistory(store, item, SPARKLINE_CHANGES)),
+      items.map(({ item }) => reads.itemHistory(store, item, SPARKLINE_CHANGES)),
     );
     return new Map(
-      items.map((item, index) => [item, renderSparkline(countPointsOf(histories[index] ?? []), { now: at })]),
+      items.map((entry, index) => [
+        entry.item,
+        renderSparkline(countPointsOf(histories[index] ?? [], entry), { now: at }),
+      ]),
     );
   };
 
@@ -128,7 +132,7 @@ export function createPageControllers(
     const selected = selectItems(items, query, config.lowStockThreshold);
     const page = numberedPage(selected, query.page, STORE_PAGE_SIZE);
     const names = page.entries.map((entry) => entry.item);
-    const sparklines = await sparklinesOf(store, names);
+    const sparklines = await sparklinesOf(store, page.entries);
     const view = {
       store,
       items: page,

@@ -143,6 +143,16 @@ describe('history items', () => {
       { store: 's1', item: 'a', sequence: padded('4'), changedAt: isoAt(30), previousCount: 2 },
     ]);
   });
+
+  it('has no item for a first count that is not a transition: the next change carries it', () => {
+    // Act
+    const history = historyChangesOf(itemRecords([undefined, 7], [7, 3])).map(({ change }) => change);
+
+    // Assess
+    expect(history).toEqual([
+      { store: 's1', item: 'a', sequence: padded('2'), changedAt: isoAt(10), count: 3, previousCount: 7 },
+    ]);
+  });
 });
 
 describe("an item's attention change", () => {
@@ -356,6 +366,8 @@ describe('recordStockHistory', () => {
         stockRecord('s1', 'a', '2', 2, 0),
         stockRecord('s1', 'b', '3', 9, 12), // in stock → in stock: history only
         stockRecord('s1', 'c', '4', 4, 4), // no count change: nothing
+        stockRecord('s1', 'd', '5', undefined, 30), // a first count in stock: nothing
+        stockRecord('s1', 'e', '6', undefined, 1), // a first count that is low: attention only
       ],
       dependencies(client),
     );
@@ -369,8 +381,12 @@ describe('recordStockHistory', () => {
       padded('3'),
     ]);
     const updates = mock.commandCalls(UpdateCommand).map((call) => call.args[0].input);
-    expect(updates.map((update) => update.Key)).toEqual([{ store: 's1', item: 'a' }]);
+    expect(updates.map((update) => update.Key)).toEqual([
+      { store: 's1', item: 'a' },
+      { store: 's1', item: 'e' },
+    ]);
     expect(updates[0]?.ExpressionAttributeValues).toMatchObject({ ':status': 'out', ':count': 0 });
+    expect(updates[1]?.ExpressionAttributeValues).toMatchObject({ ':status': 'low', ':count': 1 });
   });
 
   it('reports the records whose history was not written, and every record of an item whose attention failed', async () => {

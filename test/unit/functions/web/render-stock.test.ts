@@ -61,6 +61,39 @@ describe('the stock pages’ common parts', () => {
     ]);
   });
 
+  it('leads a change by the count it started from when no point gave it: the oldest read, the first after a removal', () => {
+    // Prepare: a first count of 7 (not kept), 7 → 3, removed, re-added at 5 (not kept), 5 → 0.
+    const change = (sequence: string, day: number, count?: number, previousCount?: number) => ({
+      store: 's',
+      item: 'i',
+      sequence,
+      changedAt: `2026-01-0${day}T00:00:00Z`,
+      ...(count === undefined ? {} : { count }),
+      ...(previousCount === undefined ? {} : { previousCount }),
+    });
+
+    // Act
+    const points = countPointsOf([change('4', 4, 0, 5), change('2', 2, undefined, 3), change('1', 1, 3, 7)]);
+
+    // Assess
+    expect(points).toEqual([
+      { at: '2026-01-01T00:00:00Z', count: 7 },
+      { at: '2026-01-01T00:00:00Z', count: 3 },
+      { at: '2026-01-02T00:00:00Z', count: undefined },
+      { at: '2026-01-04T00:00:00Z', count: 5 },
+      { at: '2026-01-04T00:00:00Z', count: 0 },
+    ]);
+  });
+
+  it('draws an item that never changed from its count since its last import', () => {
+    // Act / Assess
+    expect(countPointsOf([], { count: 12, updatedAt: '2026-01-01T00:00:00Z' })).toEqual([
+      { at: '2026-01-01T00:00:00Z', count: 12 },
+    ]);
+    expect(countPointsOf([], { count: 12 })).toEqual([]);
+    expect(countPointsOf([])).toEqual([]);
+  });
+
   it('adds up out and low over summaries, a summary without a low count as 0', () => {
     // Prepare
     const base = { itemCount: 1, totalUnits: 1, computedAt: '2026-01-01T00:00:00Z' };
