@@ -12,7 +12,7 @@ import {
  */
 export const importEnvironmentSchema = importSettingsEnvironmentSchema.extend({
   /** Conservative write throughput, used to refuse up front a file that cannot finish in time. */
-  INVENTORY_ROWS_PER_SECOND: z.coerce.number().positive().default(600),
+  INVENTORY_ROWS_PER_SECOND: z.coerce.number().positive().default(400),
 });
 
 export type ImportEnvironment = z.infer<typeof importEnvironmentSchema>;
@@ -36,7 +36,7 @@ export const handOffEnvironmentSchema = z.object({
     .number()
     .int()
     .min(0)
-    .default(20 * 1024 * 1024),
+    .default(14 * 1024 * 1024),
 });
 
 export type HandOffEnvironment = z.infer<typeof handOffEnvironmentSchema>;
