@@ -60,6 +60,7 @@ export class ProgressWriter implements ImportProgressSink {
   readonly #now: () => Date;
   #rowsSoFar = 0;
   #bytesRead = 0;
+  #writingSince: string | undefined;
   #lastPutAt = Number.NEGATIVE_INFINITY;
   #inFlight: Promise<void> | undefined;
   #settled = false;
@@ -80,7 +81,10 @@ export class ProgressWriter implements ImportProgressSink {
     const writer = this;
     return (async function* metered() {
       for await (const chunk of source) {
-        if (counted) writer.#bytesRead += chunk.length;
+        if (counted) {
+          writer.#writingSince ??= writer.#now().toISOString();
+          writer.#bytesRead += chunk.length;
+        }
         writer.#putIfDue();
         yield chunk;
       }
@@ -120,6 +124,7 @@ export class ProgressWriter implements ImportProgressSink {
       source,
       startedAt,
       updatedAt: now.toISOString(),
+      ...(this.#writingSince === undefined ? {} : { writingSince: this.#writingSince }),
       rowsSoFar: this.#rowsSoFar,
       bytesRead: this.#bytesRead,
       totalBytes,

@@ -20,6 +20,11 @@ export const importProgressSchema = z.object({
   source: importSourceSchema,
   startedAt: z.string(),
   updatedAt: z.string(),
+  /**
+   * When the writing pass read its first byte (after the check pass); absent before that, and
+   * in objects written before it was kept, where the rate counts from `startedAt`.
+   */
+  writingSince: z.string().optional(),
   /** Data rows parsed so far by the writing pass (0 while the file is being checked). */
   rowsSoFar: z.number().int().nonnegative(),
   /** Bytes of the stored object read so far by the writing pass (compressed bytes for .csv.gz). */
@@ -33,9 +38,9 @@ export interface RunningImport extends ImportProgress {
   /** 0–1 from bytesRead/totalBytes; undefined when totalBytes is 0. */
   fraction?: number;
   /**
-   * Estimated ms left, from the rate so far; undefined before 1 s of progress, before any byte
-   * is read, and once stalled. The rate counts from `startedAt`, check pass included, so the
-   * estimate errs long.
+   * Estimated ms left, from the writing pass's rate so far (from `writingSince`: the check
+   * pass reads the whole object first, and counting it would make the estimate err long);
+   * undefined before 1 s of writing, before any byte is read, and once stalled.
    */
   remainingMs?: number;
   /** No update for longer than STALLED_AFTER_MS (the import died or is stuck). */
@@ -74,14 +79,14 @@ export async function deleteImportProgress(
 
 /** What a progress object says at `now`: how far, how long still, and whether it has stalled. */
 export function runningImportAt(progress: ImportProgress, now: Date): RunningImport {
-  const startedAt = Date.parse(progress.startedAt);
+  const writingSince = Date.parse(progress.writingSince ?? progress.startedAt);
   const updatedAt = Date.parse(progress.updatedAt);
   const sinceUpdate = now.getTime() - updatedAt;
   // An unreadable time cannot show the import alive.
   const stalled = !Number.isFinite(sinceUpdate) || sinceUpdate > STALLED_AFTER_MS;
   const { bytesRead, totalBytes } = progress;
   const fraction = totalBytes > 0 ? Math.min(1, bytesRead / totalBytes) : undefined;
-  const elapsed = updatedAt - startedAt;
+  const elapsed = updatedAt - writingSince;
   let remainingMs: number | undefined;
   if (!stalled && fraction !== undefined && bytesRead > 0 && elapsed >= MIN_ELAPSED_FOR_ESTIMATE_MS) {
     const leftAtUpdate = (Math.max(0, totalBytes - bytesRead) * elapsed) / bytesRead;

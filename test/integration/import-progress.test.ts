@@ -78,6 +78,8 @@ describe('watching an import (local cloud)', () => {
       stalled: false,
     });
     expect(underWay.bytesRead).toBeGreaterThan(0);
+    // The writing pass began after the check pass: its rate is the one the estimate uses.
+    expect(Date.parse(underWay.writingSince ?? '')).toBeGreaterThanOrEqual(Date.parse(underWay.startedAt));
     expect(underWay.bytesRead).toBeLessThan(underWay.totalBytes);
     expect(listed.map((running) => running.source.key)).toContain(key);
     expect(report).toMatchObject({ status: 'completed', rowsImported: 150_000 });

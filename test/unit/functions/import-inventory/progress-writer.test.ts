@@ -162,6 +162,12 @@ describe('ProgressWriter', () => {
       ['2025-06-02T07:00:02.500Z', 0],
       ['2025-06-02T07:00:05.000Z', 400],
     ]);
+    // The writing pass's rate counts from its first byte, not from the check pass.
+    expect(sent.map((entry) => entry.progress?.writingSince)).toEqual([
+      undefined,
+      undefined,
+      '2025-06-02T07:00:05.000Z',
+    ]);
   });
 
   it('settles by waiting for the PUT in flight, and writes nothing after that', async () => {

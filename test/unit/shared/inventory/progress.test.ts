@@ -74,6 +74,17 @@ describe('runningImportAt', () => {
     expect(running).toMatchObject({ fraction: 0.25, remainingMs: 28_000, stalled: false });
   });
 
+  it('counts the rate from the writing pass’s first byte when the object says when that was', () => {
+    // Act: checked for 6 s, then a quarter written in 4 s, looked at 2 s after that update.
+    const running = runningImportAt(
+      progressOf('inventory/a.csv', { writingSince: at(6_000).toISOString() }),
+      at(12_000),
+    );
+
+    // Assess: 12 s left at 4 s a quarter, less the 2 s since the update.
+    expect(running).toMatchObject({ fraction: 0.25, remainingMs: 10_000, stalled: false });
+  });
+
   it('has no fraction for an empty object, and no estimate before 1 s or before the first byte', () => {
     // Act
     const empty = runningImportAt(progressOf('inventory/a.csv', { bytesRead: 0, totalBytes: 0 }), at(10_000));
