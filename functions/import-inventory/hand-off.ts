@@ -1,14 +1,27 @@
 import { createHash } from 'node:crypto';
-import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import {
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { isMissingSource, unquoteEtag } from '#shared/aws/s3-objects.ts';
-import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
+import type { FingerprintList } from '#shared/inventory/key-set.ts';
+import {
+  directKeysKey,
+  directPartKey,
+  type LargeImportInput,
+  partsPrefixFor,
+  type RangePart,
+} from '#shared/inventory/large-import-input.ts';
 import {
   type ImportSource,
   type InventoryImportReport,
   nothingCounted,
   putImportReport,
 } from '#shared/inventory/report.ts';
+import { putJsonReport } from '#shared/reports.ts';
 import type { HandOffConfig } from './config.ts';
 
 /** User metadata (`x-amz-meta-import-mode`) that sends one object to the workflow whatever its size. */
@@ -22,6 +35,8 @@ export type HandedOff = {
   executionArn: string;
   alreadyStarted: boolean;
   reason: HandOffReason;
+  /** The workflow imports the file after this line (the direct import wrote the lines up to it). */
+  restAfterLine?: number;
 };
 export type HandOffResult = { handedOff: false } | HandedOff;
 
@@ -92,24 +107,39 @@ export interface StartLargeImportOptions {
   reason: HandOffReason;
   /** The `handed_off` report's detail: why the direct import let go of the file. */
   detail: string;
+  /** Out of time part-way: what the direct import wrote, so the workflow imports only the rest. */
+  resume?: DirectPart;
   now?: () => Date;
+}
+
+/** The rows a direct import wrote before it ran out of time: every line up to `part.lastLine`. */
+export interface DirectPart {
+  part: RangePart;
+  /** The distinct store+item keys it wrote (fingerprints: shared/inventory/key-set.ts). */
+  keys: FingerprintList;
 }
 
 /**
  * Starts the large-import execution for one object version and writes the `handed_off`
- * report naming it. The workflow always imports the WHOLE file: counts are absolute, so
- * rows the direct import already wrote are written again, identically, and its final report
- * covers the whole file (duplicates across any boundary included).
+ * report naming it. With `resume`, the direct part is first written to the execution's
+ * parts (`direct-<line>.json` and `.keys`) and the workflow imports the rest of the file
+ * only, from the line after it, counting the direct part as its range 0: its final report
+ * covers the whole file (duplicates across the boundary included). Without one, or if the
+ * part cannot be written, the workflow imports the whole file; counts are absolute, so rows
+ * already written are written again, identically.
  */
 export async function startLargeImport(options: StartLargeImportOptions): Promise<HandedOff> {
   const { sfn, stateMachineArn, source, reason } = options;
-  const input: LargeImportInput = {
+  const pinned: LargeImportInput = {
     bucket: source.bucket,
     key: source.key,
     etag: source.etag,
     ...(source.versionId ? { versionId: source.versionId } : {}),
   };
-  const name = executionNameFor(input);
+  const name = executionNameFor(pinned);
+  const resumed =
+    options.resume && (await putDirectPart(options.s3, options.uploadsBucket, name, options.resume));
+  const input: LargeImportInput = resumed ? { ...pinned, resume: { afterLine: resumed } } : pinned;
   let executionArn: string;
   try {
     const started = await sfn.send(
@@ -131,14 +161,52 @@ export async function startLargeImport(options: StartLargeImportOptions): Promis
   const report: InventoryImportReport = {
     source,
     status: 'handed_off',
-    detail: options.detail,
+    detail:
+      reason !== 'time'
+        ? options.detail
+        : resumed
+          ? `${options.detail}; the rest, from line ${resumed + 1}, is imported by Step Functions`
+          : `${options.detail}; the whole file is imported by Step Functions`,
     ...nothingCounted(),
     executionArn,
     startedAt: now,
     finishedAt: now,
   };
   await putImportReport(options.s3, options.uploadsBucket, report);
-  return { handedOff: true, executionArn, alreadyStarted: false, reason };
+  return {
+    handedOff: true,
+    executionArn,
+    alreadyStarted: false,
+    reason,
+    ...(resumed ? { restAfterLine: resumed } : {}),
+  };
+}
+
+/**
+ * Writes the direct part under the execution's parts; returns the line it ends on, or
+ * undefined when it could not be written (the workflow then imports the whole file).
+ */
+async function putDirectPart(
+  s3: S3Client,
+  bucket: string,
+  executionName: string,
+  { part, keys }: DirectPart,
+): Promise<number | undefined> {
+  const job = { partsPrefix: partsPrefixFor(executionName) };
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: directKeysKey(job, part.lastLine),
+        Body: keys.toBytes(),
+        ContentType: 'application/octet-stream',
+      }),
+    );
+    await putJsonReport(s3, bucket, directPartKey(job, part.lastLine), part);
+    return part.lastLine;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

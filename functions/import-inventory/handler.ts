@@ -16,7 +16,7 @@ import {
   importConfigFrom,
   importEnvironmentSchema,
 } from './config.ts';
-import { handOffLargeImport, startLargeImport } from './hand-off.ts';
+import { type DirectPart, handOffLargeImport, startLargeImport } from './hand-off.ts';
 import { importInventoryObject } from './import-object.ts';
 import { type ProgressStart, ProgressWriter } from './progress-writer.ts';
 import { type ImportEvent, importEventSchema } from './s3-event.ts';
@@ -25,10 +25,10 @@ const config = importConfigFrom(parseEnvironment(importEnvironmentSchema));
 const handOffConfig = handOffConfigFrom(parseEnvironment(handOffEnvironmentSchema));
 const { logger, metrics } = createObservability();
 
-/** Out of time, the whole file goes to the workflow (when there is one). */
+/** Out of time, the file (or, once rows are written, its rest) goes to the workflow, when there is one. */
 const { stateMachineArn } = handOffConfig;
 const handOffForTime = stateMachineArn
-  ? (source: ImportSource, detail: string) =>
+  ? (source: ImportSource, detail: string, resume?: DirectPart) =>
       startLargeImport({
         s3: s3Client(),
         sfn: sfnClient(),
@@ -36,7 +36,8 @@ const handOffForTime = stateMachineArn
         uploadsBucket: config.uploadsBucket,
         source,
         reason: 'time',
-        detail: `${detail}; the whole file is imported by Step Functions`,
+        detail,
+        ...(resume ? { resume } : {}),
       })
   : undefined;
 

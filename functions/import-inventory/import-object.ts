@@ -10,6 +10,7 @@ import { gunzip } from '#shared/inventory/csv-records.ts';
 import { InventoryFileRejectedError, InventoryWriteError } from '#shared/inventory/errors.ts';
 import { isGzipKey, isInventoryFileKey } from '#shared/inventory/files.ts';
 import { checkInventoryFile, importInventoryRows } from '#shared/inventory/import-rows.ts';
+import { KeySet } from '#shared/inventory/key-set.ts';
 import {
   type ImportSource,
   type InventoryImportReport,
@@ -19,7 +20,7 @@ import {
 } from '#shared/inventory/report.ts';
 import { InventoryWriter, type InventoryWriterOptions } from '#shared/inventory/writer.ts';
 import type { ImportConfig } from './config.ts';
-import type { HandedOff } from './hand-off.ts';
+import type { DirectPart, HandedOff } from './hand-off.ts';
 import type { ImportProgressSink, ProgressStart } from './progress-writer.ts';
 
 export interface ImportObjectOptions {
@@ -34,11 +35,12 @@ export interface ImportObjectOptions {
   remainingTimeMs: () => number;
   now?: () => Date;
   /**
-   * Hands the whole file to the Step Functions import (hand-off.ts, `startLargeImport` with
-   * reason `time`) when it will not, or did not, fit in the time left. Without it (no state
-   * machine) such an import ends `failed` with `time_limit`.
+   * Hands the file to the Step Functions import (hand-off.ts, `startLargeImport` with reason
+   * `time`) when it will not, or did not, fit in the time left: the whole file when the first
+   * pass finds it too long, the rest with `resume` (what was written) when the writes run
+   * out of time. Without it (no state machine) such an import ends `failed` with `time_limit`.
    */
-  handOffForTime?: (source: ImportSource, detail: string) => Promise<HandedOff>;
+  handOffForTime?: (source: ImportSource, detail: string, resume?: DirectPart) => Promise<HandedOff>;
   /** Test seams for the writer's pauses. */
   writerOverrides?: Pick<InventoryWriterOptions, 'sleep' | 'random' | 'onRetry'>;
   /**
@@ -53,7 +55,7 @@ export type ImportObjectResult =
   | { outcome: 'reported'; report: InventoryImportReport }
   /** The import stopped on a write error; its report is written, and the caller rethrows `error` so Lambda retries. */
   | { outcome: 'write_failed'; report: InventoryImportReport; error: InventoryWriteError }
-  /** Out of time: the workflow imports the whole file, and its final report replaces the `handed_off` one. */
+  /** Out of time: the workflow imports the file (or its rest), and its final report replaces the `handed_off` one. */
   | { outcome: 'handed_off'; handOff: HandedOff }
   /** The object was replaced while being read: its own notification imports the new version. */
   | { outcome: 'superseded' };
@@ -173,13 +175,19 @@ class ObjectImport {
   }
 
   /**
-   * No import fails for time: the workflow takes the whole file (a `handed_off` report),
-   * or, without one, the import reports `time_limit` with `fields`' counts.
+   * No import fails for time: the workflow takes the file, or with `resume` its rest (a
+   * `handed_off` report), or, without one, the import reports `time_limit` with `fields`' counts.
    */
-  async outOfTime(detail: string, fields: Partial<InventoryImportReport> = {}): Promise<ImportObjectResult> {
+  async outOfTime(
+    detail: string,
+    fields: Partial<InventoryImportReport> = {},
+    resume?: DirectPart,
+  ): Promise<ImportObjectResult> {
     const { handOffForTime } = this.options;
     await this.progress?.settle();
-    if (handOffForTime) return { outcome: 'handed_off', handOff: await handOffForTime(this.source, detail) };
+    if (handOffForTime) {
+      return { outcome: 'handed_off', handOff: await handOffForTime(this.source, detail, resume) };
+    }
     return this.reported({ status: 'failed', reason: 'time_limit', detail, ...fields });
   }
 }
@@ -232,6 +240,8 @@ async function writePass(
     maxAttempts: options.config.writeMaxAttempts,
     ...options.writerOverrides,
   });
+  // The keys written, kept only when the rest may be handed over with them.
+  const keys = options.handOffForTime ? new KeySet() : undefined;
   try {
     const result = await importInventoryRows({
       source,
@@ -239,16 +249,20 @@ async function writePass(
       errors: run.errors,
       shouldStop: run.timeIsShort,
       limits: options.config.fileLimits,
+      ...(keys ? { keys } : {}),
       ...(run.progress ? { onRows: (rows: number) => run.progress?.rowsParsed(rows) } : {}),
     });
     const { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns, lastLine } = result;
     const counts = { rowsRead, rowsImported, rowsRejected, duplicates, ignoredColumns };
     if (result.stopped) {
-      // The whole file goes to the workflow, not the rest: the `rowsImported` rows written
-      // here are written again, identically (see docs/inventory.md, "Out of time").
+      // The rest of the file goes to the workflow, with what was written here as its range 0
+      // (see docs/inventory.md, "Time and failures").
+      const written = { rowsRead, rowsImported, rowsRejected, duplicates, lastLine };
+      const part = { index: 0, status: 'imported' as const, ...written, ...run.errors.toReport() };
       return run.outOfTime(
         `stopped before the Lambda timeout; rows up to line ${lastLine} (${rowsImported} rows) are imported`,
         { lastLine, ...counts },
+        keys && rowsRead > 0 ? { part: { ...part, keys: keys.size }, keys: keys.toList() } : undefined,
       );
     }
     return run.reported({ status: rowsRejected > 0 ? 'completed_with_errors' : 'completed', ...counts });

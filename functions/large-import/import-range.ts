@@ -9,13 +9,16 @@ import { RowErrorLog } from '#shared/inventory/report.ts';
 import { InventoryWriter, type InventoryWriterOptions } from '#shared/inventory/writer.ts';
 import type { LargeImportConfig } from './config.ts';
 import {
+  directKeysKey,
+  directPartKey,
   type LargeImportJob,
+  type PlannedRange,
   type RangeOutcome,
   type RangePart,
   rangeKeysKey,
   rangeRepairKey,
 } from './job.ts';
-import { getFingerprints, putFingerprints, putRangePart } from './parts.ts';
+import { copyPartObject, getFingerprints, getPart, putFingerprints, putRangePart } from './parts.ts';
 
 /** The range could not finish before the Lambda timeout: it fails and Step Functions retries it. */
 export class RangeTimeLimitError extends Error {
@@ -41,7 +44,7 @@ export interface ImportRangeOptions {
     | 'fileLimits'
   >;
   job: LargeImportJob;
-  range: ByteRange;
+  range: PlannedRange;
   /**
    * `import`: the range's rows, as the direct path would write them.
    * `repair`: only the rows whose key the reconcile step listed for this range (keys that
@@ -63,6 +66,10 @@ export interface ImportRangeOptions {
  */
 export async function importInventoryRange(options: ImportRangeOptions): Promise<RangeOutcome> {
   const { s3, config, job, range, mode } = options;
+  if (mode === 'import' && range.direct) {
+    const taken = await takeDirectPart(s3, config.uploadsBucket, job, range.index, range.direct.afterLine);
+    if (taken) return taken;
+  }
   const repairKeys =
     mode === 'repair' ? await loadRepairKeys(s3, config.uploadsBucket, job, range.index) : undefined;
   const object = await getRange(s3, job, range);
@@ -104,6 +111,27 @@ export async function importInventoryRange(options: ImportRangeOptions): Promise
   await putFingerprints(s3, config.uploadsBucket, rangeKeysKey(job, range.index), written);
   await putRangePart(s3, config.uploadsBucket, job, part);
   return { index: range.index, status: part.status };
+}
+
+/**
+ * The rows of range 0 were written by the direct import that handed the rest over: its part
+ * and keys become the range's, and nothing is read or written again. Undefined when the
+ * direct import left no part (the range is then imported, which leaves the same table).
+ */
+async function takeDirectPart(
+  s3: S3Client,
+  bucket: string,
+  job: LargeImportJob,
+  index: number,
+  afterLine: number,
+): Promise<RangeOutcome | undefined> {
+  const part = await getPart(s3, bucket, directPartKey(job, afterLine));
+  if (!part || part.lastLine !== afterLine) return undefined;
+  if (!(await copyPartObject(s3, bucket, directKeysKey(job, afterLine), rangeKeysKey(job, index)))) {
+    return undefined;
+  }
+  await putRangePart(s3, bucket, job, { ...part, index });
+  return { index, status: part.status };
 }
 
 /** The range's bytes of the planned version (VersionId, else If-Match on the planned ETag). */

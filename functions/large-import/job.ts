@@ -1,6 +1,15 @@
 import { z } from 'zod';
+import {
+  directKeysKey,
+  directPartKey,
+  PARTS_PREFIX,
+  type RangePart,
+  rangePartSchema,
+} from '#shared/inventory/large-import-input.ts';
 import type { ByteRange } from '#shared/inventory/ranges.ts';
 import { importSourceSchema } from '#shared/inventory/report.ts';
+
+export { directKeysKey, directPartKey, PARTS_PREFIX, type RangePart, rangePartSchema };
 
 /**
  * The shapes that travel through the state machine. Kept small on purpose: Step Functions
@@ -9,13 +18,19 @@ import { importSourceSchema } from '#shared/inventory/report.ts';
  * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
  */
 
-/** A range as the plan cut it (#shared/inventory/ranges.ts), as it travels through the state. */
+/**
+ * A range as the plan cut it (#shared/inventory/ranges.ts), as it travels through the state.
+ * `direct`: the rows a direct import wrote before it ran out of time (range 0 only); its
+ * part is `direct-<afterLine>.json` and `.keys` under the parts prefix.
+ */
 export const byteRangeSchema = z.object({
   index: z.number().int().nonnegative(),
   start: z.number().int().nonnegative(),
   end: z.number().int().nonnegative(),
   firstLine: z.number().int().positive(),
+  direct: z.object({ afterLine: z.number().int().positive() }).optional(),
 }) satisfies z.ZodType<ByteRange>;
+export type PlannedRange = z.infer<typeof byteRangeSchema>;
 
 /** What every step needs to know about the import, fixed by the plan. */
 export const largeImportJobSchema = z.object({
@@ -44,7 +59,7 @@ export const planRejectionSchema = z.object({ reason: z.string(), detail: z.stri
 /** The plan step's output (the state machine keeps it at the top of the state). */
 export interface LargeImportPlan {
   job: LargeImportJob;
-  ranges: ByteRange[];
+  ranges: PlannedRange[];
   /** Set when the file is refused before anything is written. */
   rejected?: z.infer<typeof planRejectionSchema>;
 }
@@ -58,29 +73,9 @@ export const rangeOutcomeSchema = z.object({
 });
 export type RangeOutcome = z.infer<typeof rangeOutcomeSchema>;
 
-/** Written by each range import to `<partsPrefix>range-<index>.json`. */
-export const rangePartSchema = z.object({
-  index: z.number().int().nonnegative(),
-  status: z.enum(['imported', 'rejected']),
-  reason: z.string().optional(),
-  detail: z.string().optional(),
-  rowsRead: z.number().int().nonnegative(),
-  rowsImported: z.number().int().nonnegative(),
-  rowsRejected: z.number().int().nonnegative(),
-  duplicates: z.number().int().nonnegative(),
-  errors: z.array(z.object({ line: z.number().int().positive(), reason: z.string() })),
-  errorsTotal: z.number().int().nonnegative(),
-  lastLine: z.number().int().nonnegative(),
-  /** Distinct store+item keys this range wrote (their fingerprints are in the `.keys` part). */
-  keys: z.number().int().nonnegative(),
-});
-export type RangePart = z.infer<typeof rangePartSchema>;
-
 export const rangePartKey = (job: Pick<LargeImportJob, 'partsPrefix'>, index: number): string =>
   `${job.partsPrefix}range-${String(index).padStart(5, '0')}.json`;
 export const rangeKeysKey = (job: Pick<LargeImportJob, 'partsPrefix'>, index: number): string =>
   `${job.partsPrefix}range-${String(index).padStart(5, '0')}.keys`;
 export const rangeRepairKey = (job: Pick<LargeImportJob, 'partsPrefix'>, index: number): string =>
   `${job.partsPrefix}range-${String(index).padStart(5, '0')}.repair`;
-
-export const PARTS_PREFIX = 'reports/inventory/.parts/';

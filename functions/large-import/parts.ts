@@ -60,13 +60,41 @@ export async function getRangePart(
   job: Pick<LargeImportJob, 'partsPrefix'>,
   index: number,
 ): Promise<RangePart | undefined> {
+  return getPart(s3, bucket, rangePartKey(job, index));
+}
+
+/** A part at `key` (a range's, or the direct import's); undefined when there is none. */
+export async function getPart(s3: S3Client, bucket: string, key: string): Promise<RangePart | undefined> {
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: rangePartKey(job, index) }));
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return rangePartSchema.parse(JSON.parse((await bodyBuffer(object)).toString('utf8')));
   } catch (error) {
     if (isMissingObject(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * Copies a part object's bytes (the range step's role: Get and Put, no CopyObject); false
+ * when there is none to copy.
+ */
+export async function copyPartObject(
+  s3: S3Client,
+  bucket: string,
+  from: string,
+  to: string,
+): Promise<boolean> {
+  let bytes: Buffer;
+  try {
+    bytes = await bodyBuffer(await s3.send(new GetObjectCommand({ Bucket: bucket, Key: from })));
+  } catch (error) {
+    if (isMissingObject(error)) return false;
+    throw error;
+  }
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: to, Body: bytes, ContentType: 'application/octet-stream' }),
+  );
+  return true;
 }
 
 /** The execution's scratch objects; the bucket's lifecycle rule on `reports/` would get them too, later. */
@@ -75,12 +103,15 @@ export async function deleteParts(
   bucket: string,
   job: Pick<LargeImportJob, 'partsPrefix' | 'data' | 'source'>,
   indexes: readonly number[],
+  /** Other scratch objects of the execution (the direct import's part). */
+  also: readonly string[] = [],
 ): Promise<void> {
   const keys = indexes.flatMap((index) => [
     rangePartKey(job, index),
     rangeKeysKey(job, index),
     rangeRepairKey(job, index),
   ]);
+  keys.push(...also);
   if (job.data.key !== job.source.key) keys.push(job.data.key);
   // DeleteObjects takes at most 1000 keys; a missing key is not an error.
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html

@@ -6,12 +6,12 @@ import { bodyBytes, isMissingSource, isPreconditionFailed, unquoteEtag } from '#
 import { decodeUtf8, gunzip, readCsvRecords } from '#shared/inventory/csv-records.ts';
 import { emptyFileError, InventoryFileRejectedError } from '#shared/inventory/errors.ts';
 import { isGzipKey } from '#shared/inventory/files.ts';
-import type { LargeImportInput } from '#shared/inventory/large-import-input.ts';
+import { type LargeImportInput, partsPrefixFor } from '#shared/inventory/large-import-input.ts';
 import type { InventoryFileLimits } from '#shared/inventory/limits.ts';
 import { coalesceRanges, type RangePlan, RangePlanner } from '#shared/inventory/ranges.ts';
 import { resolveColumns } from '#shared/inventory/rows.ts';
 import type { LargeImportConfig } from './config.ts';
-import { type LargeImportJob, type LargeImportPlan, PARTS_PREFIX, type planRejectionSchema } from './job.ts';
+import type { LargeImportJob, LargeImportPlan, PlannedRange, planRejectionSchema } from './job.ts';
 
 export interface PlanOptions {
   s3: S3Client;
@@ -51,17 +51,44 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
   try {
     const source = gzipped ? gunzip(bodyBytes(object), config.fileLimits) : bodyBytes(object);
     const rangeBytes = input.rangeBytes ?? config.rangeBytes;
-    const { plan, header } = await scanRanges(source, rangeBytes, config.fileLimits, staging);
+    const cutAtLine = input.resume ? input.resume.afterLine + 1 : undefined;
+    const { plan, header } = await scanRanges(source, rangeBytes, config.fileLimits, staging, cutAtLine);
     if (staging) job.data = { bucket: config.uploadsBucket, key: staging.key, etag: await staging.done() };
     job.header = header;
     if (plan.recordDelimiter) job.recordDelimiter = plan.recordDelimiter;
-    return { job, ranges: coalesceRanges(plan.ranges, config.maxRanges) };
+    return { job, ranges: rangesToImport(plan, config.maxRanges) };
   } catch (error) {
     await staging?.abort();
     const rejected = rejectionOf(error);
     if (rejected) return { job, ranges: [], rejected };
     throw error;
   }
+}
+
+/**
+ * The plan's ranges, at most `maxRanges`. After a direct import that ran out of time (the
+ * plan was cut where the rest starts), the part it imported is range 0, marked `direct`:
+ * the range step takes the direct import's part for it instead of importing it again, and
+ * the reconcile and summary steps count it like any other range. The rest follows from 1.
+ */
+export function rangesToImport(plan: RangePlan, maxRanges: number): PlannedRange[] {
+  const { cut } = plan;
+  const done = cut ? plan.ranges.filter((range) => range.end <= cut.offset) : [];
+  const first = done[0];
+  if (!cut || !first) return coalesceRanges(plan.ranges, maxRanges);
+  const rest = plan.ranges.filter((range) => range.start >= cut.offset);
+  const direct: PlannedRange = {
+    index: 0,
+    start: first.start,
+    end: cut.offset,
+    firstLine: first.firstLine,
+    direct: { afterLine: cut.line - 1 },
+  };
+  const after = coalesceRanges(rest, Math.max(1, maxRanges - 1)).map((range, position) => ({
+    ...range,
+    index: position + 1,
+  }));
+  return [direct, ...after];
 }
 
 /** The job as the input names it; the object's own ETag, version and time replace these once it is read. */
@@ -80,7 +107,7 @@ function newJob(options: PlanOptions): LargeImportJob {
     data: { bucket: input.bucket, key: input.key, etag: input.etag ?? '' },
     header: [],
     updatedAt: startedAt,
-    partsPrefix: `${PARTS_PREFIX}${executionName}/`,
+    partsPrefix: partsPrefixFor(executionName),
     startedAt,
   };
 }
@@ -130,8 +157,9 @@ async function scanRanges(
   rangeBytes: number,
   limits: InventoryFileLimits,
   staging: StagingUpload | undefined,
+  cutAtLine: number | undefined,
 ): Promise<{ plan: RangePlan; header: string[] }> {
-  const planner = new RangePlanner(rangeBytes, limits.maxHeaderBytes);
+  const planner = new RangePlanner(rangeBytes, limits.maxHeaderBytes, cutAtLine);
   let header: string[] | undefined;
   async function* scanned(): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {

@@ -12,6 +12,8 @@ import { resolveColumns } from '#shared/inventory/rows.ts';
 import { reportKeyFor } from '#shared/reports.ts';
 import {
   byteRangeSchema,
+  directKeysKey,
+  directPartKey,
   largeImportJobSchema,
   planRejectionSchema,
   type RangePart,
@@ -88,11 +90,17 @@ export async function summariseLargeImport(options: SummariseOptions): Promise<S
   );
   const reportUrl = `s3://${bucket}/${reportKeyFor('inventory', report.source.key)}`;
   await publishFinished(options, report, reportUrl);
+  const direct = ranges.flatMap((range) =>
+    range.direct
+      ? [directPartKey(input.job, range.direct.afterLine), directKeysKey(input.job, range.direct.afterLine)]
+      : [],
+  );
   await deleteParts(
     s3,
     bucket,
     input.job,
     ranges.map((range) => range.index),
+    direct,
   );
   const failed = report.status === 'failed';
   return {

@@ -33,6 +33,11 @@ export interface ImportRowsOptions {
   onRows?: (rowsRead: number) => void;
   /** The header's caps (DEFAULT_FILE_LIMITS if absent). */
   limits?: HeaderLimits;
+  /**
+   * The set the valid rows' keys go into, to count duplicates (a new one if absent): the
+   * direct import keeps it, to hand the keys it wrote to the workflow with the rest.
+   */
+  keys?: KeySet;
 }
 
 /** What of the file's limits applies once its bytes are gunzipped. */
@@ -69,7 +74,7 @@ export async function importInventoryRows(options: ImportRowsOptions): Promise<I
   let layout: ColumnLayout | undefined = options.header
     ? resolveColumns(options.header, limits.maxColumns)
     : undefined;
-  const seen = new KeySet();
+  const seen = options.keys ?? new KeySet();
   let rowsRead = 0;
   let rowsRejected = 0;
   let duplicates = 0;

@@ -55,6 +55,15 @@ export class KeySet {
     return !this.#isEmpty(this.#find(high, low));
   }
 
+  /** Every key in the set, as a list to store (the direct import's part, when it hands off the rest). */
+  toList(): FingerprintList {
+    const list = new FingerprintList();
+    for (let slot = 0; slot < this.#high.length; slot += 1) {
+      if (!this.#isEmpty(slot)) list.push(this.#high[slot] ?? 0, this.#low[slot] ?? 0);
+    }
+    return list;
+  }
+
   /** Every key seen in more than one range, with the last range it was seen in. */
   *sharedKeys(): Generator<{ high: number; low: number; lastRange: number }> {
     const ranges = this.#ranges;

@@ -49,6 +49,11 @@ export interface RangePlan {
   unterminatedQuote: boolean;
   /** The line the unterminated quoted field starts on. */
   unterminatedQuoteLine?: number;
+  /**
+   * Where the record that starts on the line asked for (`cutAtLine`) begins: a range always
+   * starts there. Absent when no record starts on that line (the plan then cuts as usual).
+   */
+  cut?: { offset: number; line: number };
 }
 
 const QUOTE = 0x22;
@@ -97,14 +102,18 @@ export class RangePlanner {
   #rangeStart = 0;
   #rangeFirstLine = 1;
   readonly #ranges: ByteRange[] = [];
+  readonly #cutAtLine: number | undefined;
+  #cutOffset: number | undefined;
 
-  constructor(rangeBytes: number, maxHeaderBytes = DEFAULT_FILE_LIMITS.maxHeaderBytes) {
+  /** `cutAtLine`: a range must start at the record that starts on this line (see RangePlan.cut). */
+  constructor(rangeBytes: number, maxHeaderBytes = DEFAULT_FILE_LIMITS.maxHeaderBytes, cutAtLine?: number) {
     if (!Number.isSafeInteger(rangeBytes) || rangeBytes < 1) {
       throw new RangeError(`rangeBytes must be a positive integer, got ${rangeBytes}`);
     }
     this.#rangeBytes = rangeBytes;
     this.#maxHeaderBytes = maxHeaderBytes;
     this.#headerSearchBytes = Math.max(HEADER_SEARCH_BYTES, maxHeaderBytes);
+    this.#cutAtLine = cutAtLine;
   }
 
   /** Whether the header record has ended (every byte pushed since is data). */
@@ -170,6 +179,9 @@ export class RangePlanner {
       ...(this.#delimiter ? { recordDelimiter: DELIMITERS[this.#delimiter] } : {}),
       unterminatedQuote: this.#inQuotes,
       ...(this.#inQuotes ? { unterminatedQuoteLine: this.#quoteOpenedOnLine } : {}),
+      ...(this.#cutOffset === undefined || this.#cutAtLine === undefined
+        ? {}
+        : { cut: { offset: this.#cutOffset, line: this.#cutAtLine } }),
     };
   }
 
@@ -281,9 +293,12 @@ export class RangePlanner {
       this.#dataFirstLine = this.#line;
       this.#rangeStart = this.#offset;
       this.#rangeFirstLine = this.#line;
+      if (this.#line === this.#cutAtLine) this.#cutOffset = this.#offset;
       return;
     }
-    if (this.#offset - this.#rangeStart >= this.#rangeBytes) {
+    const atCut = this.#line === this.#cutAtLine && this.#cutOffset === undefined;
+    if (atCut) this.#cutOffset = this.#offset;
+    if (atCut || this.#offset - this.#rangeStart >= this.#rangeBytes) {
       this.#pushRange();
       this.#rangeStart = this.#offset;
       this.#rangeFirstLine = this.#line;

@@ -119,6 +119,9 @@ const expected: Record<string, Grants> = {
       's3:DeleteObject uploads:reports/progress/inventory/inventory/*',
       's3:DeleteObject uploads:reports/progress/inventory/too-long/*',
     ],
+    'S3 PutObject of the direct part handed to the workflow with the rest (hand-off.ts)': [
+      's3:PutObject uploads:reports/inventory/.parts/import-*/direct-*',
+    ],
     'DynamoDB BatchWriteItem (shared/inventory/writer.ts)': ['dynamodb:BatchWriteItem InventoryTable'],
     'Step Functions StartExecution (hand-off)': ['states:StartExecution stateMachine:large-import'],
     'the on-failure destination': ['sqs:SendMessage ImportFailuresQueue'],

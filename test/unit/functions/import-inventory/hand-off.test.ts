@@ -7,6 +7,7 @@ import {
   handOffLargeImport,
   startLargeImport,
 } from '../../../../functions/import-inventory/hand-off.ts';
+import { FingerprintList, keyFingerprint } from '../../../../shared/inventory/key-set.ts';
 
 const s3 = mockClient(S3Client);
 const sfn = mockClient(SFNClient);
@@ -20,6 +21,37 @@ const options = {
   key: 'inventory/big.csv',
   now: () => new Date('2025-01-02T03:04:05Z'),
 };
+
+/** What a direct import wrote before it ran out of time: line 2, one row. */
+const directPart = {
+  index: 0,
+  status: 'imported' as const,
+  rowsRead: 1,
+  rowsImported: 1,
+  rowsRejected: 0,
+  duplicates: 0,
+  errors: [],
+  errorsTotal: 0,
+  lastLine: 2,
+  keys: 1,
+};
+
+/** Out of time: startLargeImport as the direct import calls it. */
+const startForTime = (
+  source: Parameters<typeof startLargeImport>[0]['source'],
+  extra: Partial<Parameters<typeof startLargeImport>[0]> = {},
+) =>
+  startLargeImport({
+    s3: options.s3,
+    sfn: options.sfn,
+    stateMachineArn,
+    uploadsBucket: 'uploads',
+    source,
+    reason: 'time',
+    detail: 'stopped before the Lambda timeout',
+    now: options.now,
+    ...extra,
+  });
 
 beforeEach(() => {
   s3.reset();
@@ -123,16 +155,7 @@ describe('startLargeImport', () => {
     const source = { bucket: 'uploads', key: 'inventory/small.csv', etag: 'e3', versionId: 'v3' };
 
     // Act
-    const result = await startLargeImport({
-      s3: options.s3,
-      sfn: options.sfn,
-      stateMachineArn,
-      uploadsBucket: 'uploads',
-      source,
-      reason: 'time',
-      detail: 'stopped before the Lambda timeout',
-      now: options.now,
-    });
+    const result = await startForTime(source);
 
     // Assess
     expect(result).toEqual({
@@ -149,9 +172,62 @@ describe('startLargeImport', () => {
     expect(JSON.parse(String(put?.Body))).toMatchObject({
       source,
       status: 'handed_off',
-      detail: 'stopped before the Lambda timeout',
+      detail: 'stopped before the Lambda timeout; the whole file is imported by Step Functions',
       rowsImported: 0,
       executionArn: 'arn:exec3',
     });
+  });
+
+  it('hands over the rest after the direct part, written to the execution’s parts first', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec4' });
+    const source = { bucket: 'uploads', key: 'inventory/long.csv', etag: 'e4' };
+    const keys = new FingerprintList();
+    keys.push(...keyFingerprint('s1', 'a'));
+    const part = directPart;
+
+    // Act
+    const result = await startForTime(source, { resume: { part, keys } });
+
+    // Assess: keys and part under the execution's prefix, then the execution, then the report.
+    const prefix = `reports/inventory/.parts/${executionNameFor(source)}/`;
+    const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(puts.map((put) => put.Key)).toEqual([
+      `${prefix}direct-2.keys`,
+      `${prefix}direct-2.json`,
+      'reports/inventory/inventory/long.csv.json',
+    ]);
+    expect(Buffer.from(puts[0]?.Body as Uint8Array)).toEqual(keys.toBytes());
+    expect(JSON.parse(String(puts[1]?.Body))).toEqual(part);
+    expect(JSON.parse(String(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input))).toEqual({
+      bucket: 'uploads',
+      key: 'inventory/long.csv',
+      etag: 'e4',
+      resume: { afterLine: 2 },
+    });
+    expect(result).toMatchObject({ executionArn: 'arn:exec4', restAfterLine: 2 });
+    expect(JSON.parse(String(puts[2]?.Body)).detail).toBe(
+      'stopped before the Lambda timeout; the rest, from line 3, is imported by Step Functions',
+    );
+  });
+
+  it('hands over the whole file when the direct part cannot be written', async () => {
+    // Prepare
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:exec5' });
+    s3.on(PutObjectCommand).callsFake((input: { Key: string }) => {
+      if (input.Key.includes('/direct-')) throw new Error('AccessDenied');
+      return {};
+    });
+    const source = { bucket: 'uploads', key: 'inventory/long.csv', etag: 'e5' };
+    const part = { ...directPart, keys: 0 };
+
+    // Act
+    const result = await startForTime(source, { resume: { part, keys: new FingerprintList() } });
+
+    // Assess
+    expect(result).not.toHaveProperty('restAfterLine');
+    expect(
+      JSON.parse(String(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input)),
+    ).not.toHaveProperty('resume');
   });
 });

@@ -15,6 +15,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ImportConfig } from '../../../../functions/import-inventory/config.ts';
+import type { DirectPart } from '../../../../functions/import-inventory/hand-off.ts';
 import {
   type ImportObjectResult,
   importInventoryObject,
@@ -307,7 +308,7 @@ describe('importInventoryObject', () => {
       reason: 'time',
     } as const;
     function runWithHandOff(remainingTimeMs: () => number) {
-      const handOffs: { source: unknown; detail: string }[] = [];
+      const handOffs: { source: unknown; detail: string; resume?: DirectPart }[] = [];
       const result = importInventoryObject({
         s3,
         dynamoDb,
@@ -316,8 +317,8 @@ describe('importInventoryObject', () => {
         key: 'inventory/x.csv',
         remainingTimeMs,
         now: clock,
-        handOffForTime: async (source, detail) => {
-          handOffs.push({ source, detail });
+        handOffForTime: async (source, detail, resume) => {
+          handOffs.push({ source, detail, ...(resume ? { resume } : {}) });
           return handedOff;
         },
         writerOverrides: { sleep: async () => {} },
@@ -344,9 +345,13 @@ describe('importInventoryObject', () => {
       expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
     });
 
-    it('hands the whole file off when time runs short mid-import, saying how much is redone', async () => {
-      // Prepare: plenty of time for the check, then too little after the first writes.
-      serve(`store,item,count\n${Array.from({ length: 2000 }, (_, i) => `s1,i${i},1`).join('\n')}\n`);
+    it('hands the rest off when time runs short mid-import, with what it wrote and its keys', async () => {
+      // Prepare: plenty of time for the check, then too little after the first writes; row
+      // 10 is in error and row 20 repeats row 0's key.
+      const rows = Array.from({ length: 2000 }, (_, i) =>
+        i === 10 ? 's1,bad,x' : `s1,i${i === 20 ? 0 : i},1`,
+      );
+      serve(`store,item,count\n${rows.join('\n')}\n`);
       let asked = 0;
       const remaining = () => {
         asked += 1;
@@ -360,9 +365,24 @@ describe('importInventoryObject', () => {
       expect(await result).toEqual({ outcome: 'handed_off', handOff: handedOff });
       expect(handOffs).toHaveLength(1);
       expect(handOffs[0]?.detail).toBe(
-        'stopped before the Lambda timeout; rows up to line 251 (250 rows) are imported',
+        'stopped before the Lambda timeout; rows up to line 251 (249 rows) are imported',
       );
-      expect(writtenItems()).toHaveLength(250);
+      expect(writtenItems()).toHaveLength(248); // i0 twice
+      const resume = handOffs[0]?.resume;
+      expect(resume?.part).toEqual({
+        index: 0,
+        status: 'imported',
+        rowsRead: 250,
+        rowsImported: 249,
+        rowsRejected: 1,
+        duplicates: 1,
+        errors: [{ line: 12, reason: 'count must be a whole number ≥ 0 (got "x")' }],
+        errorsTotal: 1,
+        errorsTruncated: false,
+        lastLine: 251,
+        keys: 248,
+      });
+      expect(resume?.keys.length).toBe(248);
       // No `failed` report: the hand-off writes the `handed_off` one.
       expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
     });

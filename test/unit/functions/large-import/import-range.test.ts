@@ -5,11 +5,10 @@ import {
   RangeSourceChangedError,
   RangeTimeLimitError,
 } from '../../../../functions/large-import/import-range.ts';
-import type { LargeImportJob } from '../../../../functions/large-import/job.ts';
+import type { LargeImportJob, PlannedRange } from '../../../../functions/large-import/job.ts';
 import { MAX_RECORD_CHARACTERS } from '../../../../shared/inventory/csv-records.ts';
 import { decodeFingerprints, FingerprintList, keyFingerprint } from '../../../../shared/inventory/key-set.ts';
 import { DEFAULT_FILE_LIMITS } from '../../../../shared/inventory/limits.ts';
-import type { ByteRange } from '../../../../shared/inventory/ranges.ts';
 import { plan } from '../../shared/inventory/helpers.ts';
 import { BUCKET, jobFor, MemoryCloud, TABLE } from './memory-cloud.ts';
 
@@ -38,7 +37,7 @@ function stored(content: string, rangeBytes: number) {
 function importRange(
   cloud: MemoryCloud,
   job: LargeImportJob,
-  range: ByteRange | undefined,
+  range: PlannedRange | undefined,
   options: Partial<ImportRangeOptions> = {},
 ) {
   if (!range) throw new Error('no such range');
@@ -89,6 +88,62 @@ describe('importInventoryRange', () => {
       keyFingerprint('s1', 'b'),
       keyFingerprint('s2', 'c'),
     ]);
+  });
+
+  it('takes the direct import’s part and keys as range 0’s, reading and writing no row', async () => {
+    // Prepare: the direct import wrote up to line 3, and left its part and keys.
+    const content = 'store,item,count\ns1,a,1\ns1,b,2\ns1,c,3\n';
+    const { cloud, job } = stored(content, 1000);
+    const direct = { index: 0, start: 17, end: 31, firstLine: 2, direct: { afterLine: 3 } };
+    const part = {
+      index: 0,
+      status: 'imported',
+      rowsRead: 2,
+      rowsImported: 2,
+      rowsRejected: 0,
+      duplicates: 0,
+      errors: [],
+      errorsTotal: 0,
+      lastLine: 3,
+      keys: 2,
+    };
+    const keys = new FingerprintList();
+    keys.push(...keyFingerprint('s1', 'a'));
+    keys.push(...keyFingerprint('s1', 'b'));
+    cloud.put(`${PARTS}direct-3.json`, JSON.stringify(part));
+    cloud.put(`${PARTS}direct-3.keys`, keys.toBytes());
+
+    // Act
+    const outcome = await importRange(cloud, job, direct);
+
+    // Assess
+    expect(outcome).toEqual({ index: 0, status: 'imported' });
+    expect(cloud.table.size).toBe(0);
+    expect(cloud.json(`${PARTS}range-00000.json`)).toEqual(part);
+    expect(fingerprintsIn(cloud, `${PARTS}range-00000.keys`)).toEqual([
+      keyFingerprint('s1', 'a'),
+      keyFingerprint('s1', 'b'),
+    ]);
+  });
+
+  it('imports range 0 itself when the direct import left no part for it', async () => {
+    // Prepare
+    const content = 'store,item,count\ns1,a,1\ns1,b,2\ns1,c,3\n';
+    const { cloud, job } = stored(content, 1000);
+
+    // Act
+    const outcome = await importRange(cloud, job, {
+      index: 0,
+      start: 17,
+      end: 31,
+      firstLine: 2,
+      direct: { afterLine: 3 },
+    });
+
+    // Assess
+    expect(outcome).toEqual({ index: 0, status: 'imported' });
+    expect(Object.fromEntries(cloud.table)).toEqual({ 's1/a': 1, 's1/b': 2 });
+    expect(cloud.json(`${PARTS}range-00000.json`)).toMatchObject({ rowsRead: 2, lastLine: 3 });
   });
 
   it('reads only its own bytes, and numbers their lines as the file does', async () => {

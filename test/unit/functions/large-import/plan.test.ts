@@ -78,6 +78,34 @@ describe('planLargeImport', () => {
     expect(asked.ranges).toHaveLength(1);
   });
 
+  it('after a direct import that ran out of time, plans the rest from the next line, with what it wrote as range 0', async () => {
+    // Prepare: 12 rows on lines 2–13; the direct import wrote up to line 6.
+    const cloud = new MemoryCloud();
+    const head = 'store,item,count\r\n';
+    cloud.put(KEY, `${head}${rows(12)}`);
+
+    // Act
+    const resumed = await planFor(cloud, { resume: { afterLine: 6 } });
+    const unknownLine = await planFor(cloud, { resume: { afterLine: 40 } });
+
+    // Assess
+    const directEnd = Buffer.byteLength(head + rows(5));
+    const [direct, ...rest] = resumed.ranges;
+    expect(direct).toEqual({
+      index: 0,
+      start: Buffer.byteLength(head),
+      end: directEnd,
+      firstLine: 2,
+      direct: { afterLine: 6 },
+    });
+    expect(rest[0]).toMatchObject({ index: 1, start: directEnd, firstLine: 7 });
+    expect(rest.map((range) => range.index)).toEqual(rest.map((_, i) => i + 1));
+    expect(resumed.ranges.at(-1)?.end).toBe(Buffer.byteLength(head + rows(12)));
+    // No record starts on line 41: the whole file is planned, nothing taken as written.
+    expect(unknownLine.ranges.some((range) => range.direct)).toBe(false);
+    expect(unknownLine.ranges[0]).toMatchObject({ index: 0, firstLine: 2 });
+  });
+
   it('gunzips a .csv.gz once into a staging copy that the ranges read', async () => {
     // Prepare
     const cloud = new MemoryCloud();

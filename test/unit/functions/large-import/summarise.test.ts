@@ -131,6 +131,29 @@ describe('summariseLargeImport', () => {
     expect([...cloud.objects.keys()].sort()).toEqual([KEY, REPORT].sort());
   });
 
+  it('counts the direct import’s part as range 0, and removes its objects with the rest', async () => {
+    // Prepare: range 0 is what a direct import wrote up to line 11 before it ran out of time.
+    const cloud = withParts(part(0, { rowsRejected: 1, rowsImported: 9 }), part(1), part(2));
+    cloud.put(`${PARTS}direct-11.json`, JSON.stringify(part(0)));
+    cloud.put(`${PARTS}direct-11.keys`, Buffer.alloc(8));
+    const resumed = [
+      { ...ranges[0], direct: { afterLine: 11 } },
+      ...ranges.slice(1),
+    ] as SummaryInput['ranges'];
+
+    // Act
+    const result = await summarise(cloud, { ranges: resumed });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'completed_with_errors', failed: false });
+    expect(inventoryImportReportSchema.parse(cloud.json(REPORT))).toMatchObject({
+      rowsRead: 30,
+      rowsImported: 29,
+      rowsRejected: 1,
+    });
+    expect([...cloud.objects.keys()].sort()).toEqual([KEY, REPORT].sort());
+  });
+
   it('fails the import when more ranges failed than tolerated, naming their lines', async () => {
     // Prepare
     const cloud = withParts(part(0), part(2));

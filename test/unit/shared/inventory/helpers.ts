@@ -73,9 +73,14 @@ const bytesFrom = (content: string | Uint8Array): Uint8Array =>
   typeof content === 'string' ? new TextEncoder().encode(content) : content;
 
 /** The planner's ranges for a file fed in chunks of `chunkSize` bytes. */
-export function plan(content: string | Uint8Array, rangeBytes: number, chunkSize = 5): RangePlan {
+export function plan(
+  content: string | Uint8Array,
+  rangeBytes: number,
+  chunkSize = 5,
+  cutAtLine?: number,
+): RangePlan {
   const bytes = bytesFrom(content);
-  const planner = new RangePlanner(rangeBytes);
+  const planner = new RangePlanner(rangeBytes, undefined, cutAtLine);
   for (let at = 0; at < bytes.length; at += chunkSize) planner.push(bytes.subarray(at, at + chunkSize));
   return planner.finish();
 }

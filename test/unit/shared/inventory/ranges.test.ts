@@ -54,6 +54,30 @@ describe('RangePlanner', () => {
     }
   });
 
+  it('starts a range where the record on the line asked for starts, after a quoted line break too', async () => {
+    // Prepare: records on lines 2, 3 (to 5), 6, 7 (to 8), 9.
+    const content = 'store,item,count\ns1,a,1\ns1,"x\ny\nz",2\ns1,b,3\ns2,"p\nq",4\ns2,c,5\n';
+    const expected = await wholeFileRecords(content);
+
+    // Act
+    const cuts = [2, 3, 6, 7, 9, 10].map((line) => plan(content, 1000, 3, line));
+    const inside = plan(content, 1000, 3, 4);
+
+    // Assess: the cut is where the record of that line begins; the ranges still hold every
+    // record once, with its line; a line inside a record has no record starting on it.
+    expect(expected.map((record) => record.line)).toEqual([2, 3, 6, 7, 9]);
+    for (const [i, result] of cuts.entries()) {
+      const line = [2, 3, 6, 7, 9, 10][i] as number;
+      expect(result.cut?.line).toBe(line);
+      const from = result.ranges.find((range) => range.start === result.cut?.offset);
+      if (line <= 9) expect(from?.firstLine).toBe(line);
+      else expect(result.cut?.offset).toBe(content.length);
+      expect(await rangeRecords(content, result)).toEqual(expected);
+    }
+    expect(inside.cut).toBeUndefined();
+    expect(inside.ranges).toHaveLength(1);
+  });
+
   it('strips a BOM from the header, and only the first range follows it', async () => {
     // Prepare
     const content = '\uFEFFstore,item,count\r\ns1,a,1\r\ns1,b,2\r\n';
