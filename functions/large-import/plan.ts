@@ -6,12 +6,17 @@ import { bodyBytes, isMissingSource, isPreconditionFailed, unquoteEtag } from '#
 import { decodeUtf8, gunzip, readCsvRecords } from '#shared/inventory/csv-records.ts';
 import { emptyFileError, InventoryFileRejectedError } from '#shared/inventory/errors.ts';
 import { isGzipKey } from '#shared/inventory/files.ts';
-import { type LargeImportInput, partsPrefixFor } from '#shared/inventory/large-import-input.ts';
+import {
+  directPartKey,
+  type LargeImportInput,
+  partsPrefixFor,
+} from '#shared/inventory/large-import-input.ts';
 import type { InventoryFileLimits } from '#shared/inventory/limits.ts';
 import { coalesceRanges, type RangePlan, RangePlanner } from '#shared/inventory/ranges.ts';
 import { resolveColumns } from '#shared/inventory/rows.ts';
 import type { LargeImportConfig } from './config.ts';
 import type { LargeImportJob, LargeImportPlan, PlannedRange, planRejectionSchema } from './job.ts';
+import { getPart } from './parts.ts';
 
 export interface PlanOptions {
   s3: S3Client;
@@ -51,7 +56,9 @@ export async function planLargeImport(options: PlanOptions): Promise<LargeImport
   try {
     const source = gzipped ? gunzip(bodyBytes(object), config.fileLimits) : bodyBytes(object);
     const rangeBytes = input.rangeBytes ?? config.rangeBytes;
-    const cutAtLine = input.resume ? input.resume.afterLine + 1 : undefined;
+    const resumed =
+      input.resume && (await hasDirectPart(s3, config.uploadsBucket, job, input.resume.afterLine));
+    const cutAtLine = resumed && input.resume ? input.resume.afterLine + 1 : undefined;
     const { plan, header } = await scanRanges(source, rangeBytes, config.fileLimits, staging, cutAtLine);
     if (staging) job.data = { bucket: config.uploadsBucket, key: staging.key, etag: await staging.done() };
     job.header = header;
@@ -89,6 +96,20 @@ export function rangesToImport(plan: RangePlan, maxRanges: number): PlannedRange
     index: position + 1,
   }));
   return [direct, ...after];
+}
+
+/**
+ * Whether the direct import's part is there to be range 0 (it is not when an operator runs
+ * a resumed input again under another name): without it the whole file is planned, as a
+ * range as large as what the direct import wrote could not be imported in one Lambda.
+ * Any failure to read it counts as absent (without ListBucket, S3 answers a missing key 403).
+ */
+async function hasDirectPart(s3: S3Client, bucket: string, job: LargeImportJob, afterLine: number) {
+  try {
+    return (await getPart(s3, bucket, directPartKey(job, afterLine)))?.lastLine === afterLine;
+  } catch {
+    return false;
+  }
 }
 
 /** The job as the input names it; the object's own ETag, version and time replace these once it is read. */

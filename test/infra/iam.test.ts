@@ -168,6 +168,9 @@ const expected: Record<string, Grants> = {
       's3:PutObject uploads:reports/inventory/.parts/*',
       's3:AbortMultipartUpload uploads:reports/inventory/.parts/*',
     ],
+    'S3 GetObject of a resumed import’s direct part (plan.ts)': [
+      's3:GetObject uploads:reports/inventory/.parts/import-*/direct-*',
+    ],
   },
   LargeImportRange: {
     ...X_RAY,

@@ -83,10 +83,26 @@ describe('planLargeImport', () => {
     const cloud = new MemoryCloud();
     const head = 'store,item,count\r\n';
     cloud.put(KEY, `${head}${rows(12)}`);
+    const directPart = (lastLine: number) =>
+      JSON.stringify({
+        index: 0,
+        status: 'imported',
+        rowsRead: lastLine - 1,
+        rowsImported: lastLine - 1,
+        rowsRejected: 0,
+        duplicates: 0,
+        errors: [],
+        errorsTotal: 0,
+        lastLine,
+        keys: lastLine - 1,
+      });
+    cloud.put('reports/inventory/.parts/import-abc/direct-6.json', directPart(6));
+    cloud.put('reports/inventory/.parts/import-abc/direct-40.json', directPart(40));
 
     // Act
     const resumed = await planFor(cloud, { resume: { afterLine: 6 } });
     const unknownLine = await planFor(cloud, { resume: { afterLine: 40 } });
+    const noPart = await planFor(cloud, { resume: { afterLine: 8 } });
 
     // Assess
     const directEnd = Buffer.byteLength(head + rows(5));
@@ -104,6 +120,9 @@ describe('planLargeImport', () => {
     // No record starts on line 41: the whole file is planned, nothing taken as written.
     expect(unknownLine.ranges.some((range) => range.direct)).toBe(false);
     expect(unknownLine.ranges[0]).toMatchObject({ index: 0, firstLine: 2 });
+    // No direct part (a resumed input run again under another name): the whole file too.
+    expect(noPart.ranges.some((range) => range.direct)).toBe(false);
+    expect(noPart.ranges[0]).toMatchObject({ index: 0, firstLine: 2 });
   });
 
   it('gunzips a .csv.gz once into a staging copy that the ranges read', async () => {
