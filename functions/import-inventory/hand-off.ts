@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  HeadObjectCommand,
-  type HeadObjectCommandOutput,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { isMissingSource, unquoteEtag } from '#shared/aws/s3-objects.ts';
 import type { FingerprintList } from '#shared/inventory/key-set.ts';
@@ -13,6 +8,7 @@ import {
   directPartKey,
   type LargeImportInput,
   partsPrefixFor,
+  putFingerprints,
   type RangePart,
 } from '#shared/inventory/large-import-input.ts';
 import {
@@ -161,12 +157,7 @@ export async function startLargeImport(options: StartLargeImportOptions): Promis
   const report: InventoryImportReport = {
     source,
     status: 'handed_off',
-    detail:
-      reason !== 'time'
-        ? options.detail
-        : resumed
-          ? `${options.detail}; the rest, from line ${resumed + 1}, is imported by Step Functions`
-          : `${options.detail}; the whole file is imported by Step Functions`,
+    detail: reason === 'time' ? `${options.detail}; ${takenOver(resumed)}` : options.detail,
     ...nothingCounted(),
     executionArn,
     startedAt: now,
@@ -182,6 +173,12 @@ export async function startLargeImport(options: StartLargeImportOptions): Promis
   };
 }
 
+/** Out of time: what the workflow takes over. */
+const takenOver = (restAfterLine: number | undefined): string =>
+  restAfterLine === undefined
+    ? 'the whole file is imported by Step Functions'
+    : `the rest, from line ${restAfterLine + 1}, is imported by Step Functions`;
+
 /**
  * Writes the direct part under the execution's parts; returns the line it ends on, or
  * undefined when it could not be written (the workflow then imports the whole file).
@@ -194,14 +191,7 @@ async function putDirectPart(
 ): Promise<number | undefined> {
   const job = { partsPrefix: partsPrefixFor(executionName) };
   try {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: directKeysKey(job, part.lastLine),
-        Body: keys.toBytes(),
-        ContentType: 'application/octet-stream',
-      }),
-    );
+    await putFingerprints(s3, bucket, directKeysKey(job, part.lastLine), keys);
     await putJsonReport(s3, bucket, directPartKey(job, part.lastLine), part);
     return part.lastLine;
   } catch {

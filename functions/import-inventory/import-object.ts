@@ -11,6 +11,7 @@ import { InventoryFileRejectedError, InventoryWriteError } from '#shared/invento
 import { isGzipKey, isInventoryFileKey } from '#shared/inventory/files.ts';
 import { checkInventoryFile, importInventoryRows } from '#shared/inventory/import-rows.ts';
 import { KeySet } from '#shared/inventory/key-set.ts';
+import { importedPartOf } from '#shared/inventory/large-import-input.ts';
 import {
   type ImportSource,
   type InventoryImportReport,
@@ -257,12 +258,14 @@ async function writePass(
     if (result.stopped) {
       // The rest of the file goes to the workflow, with what was written here as its range 0
       // (see docs/inventory.md, "Time and failures").
-      const written = { rowsRead, rowsImported, rowsRejected, duplicates, lastLine };
-      const part = { index: 0, status: 'imported' as const, ...written, ...run.errors.toReport() };
+      const resume =
+        keys && rowsRead > 0
+          ? { part: importedPartOf(0, result, run.errors, keys.size), keys: keys.toList() }
+          : undefined;
       return run.outOfTime(
         `stopped before the Lambda timeout; rows up to line ${lastLine} (${rowsImported} rows) are imported`,
         { lastLine, ...counts },
-        keys && rowsRead > 0 ? { part: { ...part, keys: keys.size }, keys: keys.toList() } : undefined,
+        resume,
       );
     }
     return run.reported({ status: rowsRejected > 0 ? 'completed_with_errors' : 'completed', ...counts });

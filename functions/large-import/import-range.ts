@@ -2,8 +2,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { bodyBytes, isMissingObject, isPreconditionFailed } from '#shared/aws/s3-objects.ts';
 import { InventoryFileRejectedError } from '#shared/inventory/errors.ts';
-import { type ImportRowsResult, importInventoryRows, type RowSink } from '#shared/inventory/import-rows.ts';
+import { importInventoryRows, type RowSink } from '#shared/inventory/import-rows.ts';
 import { FingerprintList, KeySet, keyFingerprint } from '#shared/inventory/key-set.ts';
+import { importedPartOf, putFingerprints } from '#shared/inventory/large-import-input.ts';
 import type { ByteRange } from '#shared/inventory/ranges.ts';
 import { RowErrorLog } from '#shared/inventory/report.ts';
 import { InventoryWriter, type InventoryWriterOptions } from '#shared/inventory/writer.ts';
@@ -18,7 +19,7 @@ import {
   rangeKeysKey,
   rangeRepairKey,
 } from './job.ts';
-import { copyPartObject, getFingerprints, getPart, putFingerprints, putRangePart } from './parts.ts';
+import { copyPartObject, getFingerprints, getPart, putRangePart } from './parts.ts';
 
 /** The range could not finish before the Lambda timeout: it fails and Step Functions retries it. */
 export class RangeTimeLimitError extends Error {
@@ -102,7 +103,7 @@ export async function importInventoryRange(options: ImportRangeOptions): Promise
       );
     }
     if (mode === 'repair') return { index: range.index, status: 'imported' };
-    part = importedPart(range, result, errors, written.length);
+    part = importedPartOf(range.index, result, errors, written.length);
   } catch (error) {
     if (!(error instanceof InventoryFileRejectedError) || mode === 'repair') throw error;
     // A structural fault inside the range (the plan catches most of them up front).
@@ -183,25 +184,6 @@ function rangeSink(
     get rowsWritten() {
       return writer.rowsWritten;
     },
-  };
-}
-
-function importedPart(
-  range: ByteRange,
-  result: ImportRowsResult,
-  errors: RowErrorLog,
-  keys: number,
-): RangePart {
-  return {
-    index: range.index,
-    status: 'imported',
-    rowsRead: result.rowsRead,
-    rowsImported: result.rowsImported,
-    rowsRejected: result.rowsRejected,
-    duplicates: result.duplicates,
-    ...errors.toReport(),
-    lastLine: result.lastLine,
-    keys,
   };
 }
 

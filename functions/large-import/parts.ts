@@ -1,6 +1,6 @@
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { bodyBuffer, isMissingObject } from '#shared/aws/s3-objects.ts';
-import { decodeFingerprints, type FingerprintList } from '#shared/inventory/key-set.ts';
+import { decodeFingerprints } from '#shared/inventory/key-set.ts';
 import { putJsonReport } from '#shared/reports.ts';
 import {
   type LargeImportJob,
@@ -17,23 +17,6 @@ import {
  * step's repair lists, and the gunzipped staging copy of a `.csv.gz`. What travels through
  * the state stays small (job.ts); these carry the rest.
  */
-
-/** Key fingerprints as bytes: 8 per key (see key-set.ts). */
-export async function putFingerprints(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  fingerprints: FingerprintList,
-): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: fingerprints.toBytes(),
-      ContentType: 'application/octet-stream',
-    }),
-  );
-}
 
 export async function getFingerprints(
   s3: S3Client,

@@ -1,8 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { FingerprintList, KeySet } from '#shared/inventory/key-set.ts';
+import { putFingerprints } from '#shared/inventory/large-import-input.ts';
 import type { ByteRange } from '#shared/inventory/ranges.ts';
 import { type LargeImportJob, type RangeOutcome, rangeKeysKey, rangeRepairKey } from './job.ts';
-import { getFingerprints, putFingerprints } from './parts.ts';
+import { getFingerprints } from './parts.ts';
 
 export interface ReconcileResult {
   /** Rows whose store+item appeared in an earlier range (the ranges count only their own). */

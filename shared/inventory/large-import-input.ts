@@ -1,4 +1,8 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import type { ImportRowsResult } from './import-rows.ts';
+import type { FingerprintList } from './key-set.ts';
+import type { RowErrorLog } from './report.ts';
 
 /**
  * The input of a large-import execution: the contract between the S3-triggered import, which
@@ -54,3 +58,40 @@ export const directPartKey = (job: { partsPrefix: string }, afterLine: number): 
   `${job.partsPrefix}direct-${afterLine}.json`;
 export const directKeysKey = (job: { partsPrefix: string }, afterLine: number): string =>
   `${job.partsPrefix}direct-${afterLine}.keys`;
+
+/** The part of rows imported from `firstLine` on: a range's, or the direct import's (range 0). */
+export function importedPartOf(
+  index: number,
+  result: Pick<ImportRowsResult, 'rowsRead' | 'rowsImported' | 'rowsRejected' | 'duplicates' | 'lastLine'>,
+  errors: RowErrorLog,
+  keys: number,
+): RangePart {
+  return {
+    index,
+    status: 'imported',
+    rowsRead: result.rowsRead,
+    rowsImported: result.rowsImported,
+    rowsRejected: result.rowsRejected,
+    duplicates: result.duplicates,
+    ...errors.toReport(),
+    lastLine: result.lastLine,
+    keys,
+  };
+}
+
+/** Key fingerprints as bytes, 8 per key (see key-set.ts): a part's `.keys`, or a repair list. */
+export async function putFingerprints(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  fingerprints: FingerprintList,
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: fingerprints.toBytes(),
+      ContentType: 'application/octet-stream',
+    }),
+  );
+}
